@@ -1,0 +1,87 @@
+// Package tests holds the stack-level tests: both environments are
+// synthesized once per test binary (one Node/jsii runtime), the JSON is parsed
+// into a small typed helper, and the terraform CLI proves it against the real
+// AWS provider schema. Do not use t.Parallel in tests that touch jsii.
+package tests
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/phase-mirror/fp-calibration-infra/app"
+	"github.com/phase-mirror/fp-calibration-infra/config"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden snapshots under testdata/")
+
+// Filled by TestMain.
+var (
+	outdir string                // the synthesized cdktf.out
+	envs   []config.Environment  // the shipped settings
+	stacks map[string]*StackJSON // synthesized stacks by name
+)
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code, err := synthesizeAndRun(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "stack tests:", err)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+func synthesizeAndRun(m *testing.M) (int, error) {
+	dir, err := os.MkdirTemp("", "fp-calibration-synth-")
+	if err != nil {
+		return 1, err
+	}
+	defer os.RemoveAll(dir)
+	outdir = filepath.Join(dir, "cdktf.out")
+
+	if envs, err = config.LoadAll("../environments"); err != nil {
+		return 1, err
+	}
+	a, _, err := app.New(outdir, envs)
+	if err != nil {
+		return 1, err
+	}
+	a.Synth()
+	jsii.Close()
+
+	stacks = map[string]*StackJSON{}
+	for _, name := range StackNames() {
+		s, err := LoadStack(filepath.Join(outdir, "stacks", name, "cdk.tf.json"))
+		if err != nil {
+			return 1, err
+		}
+		stacks[name] = s
+	}
+	return m.Run(), nil
+}
+
+// StackNames are the stacks the App synthesizes.
+func StackNames() []string {
+	names := []string{}
+	for _, e := range envs {
+		names = append(names, e.Name)
+	}
+	return names
+}
+
+// envByName returns the shipped settings of an environment.
+func envByName(t *testing.T, name string) config.Environment {
+	t.Helper()
+	for _, e := range envs {
+		if e.Name == name {
+			return e
+		}
+	}
+	t.Fatalf("no environment %q", name)
+	return config.Environment{}
+}

@@ -1,0 +1,239 @@
+package tests
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// offlineOverride makes a stack plannable with no AWS account: fake
+// credentials, no account checks, and a throw-away local state. Terraform
+// merges *_override.tf.json files over the synthesized configuration.
+const offlineOverride = `{
+  "terraform": {"backend": {"local": {"path": "offline.tfstate"}}},
+  "provider": {"aws": [{
+    "access_key": "AKIAIOSFODNN7EXAMPLE",
+    "secret_key": "offline-plan-not-a-secret",
+    "skip_credentials_validation": true,
+    "skip_requesting_account_id": true,
+    "skip_metadata_api_check": "true",
+    "allowed_account_ids": null
+  }]}
+}`
+
+var (
+	cliConfigOnce sync.Once
+	cliConfig     string
+	cliConfigErr  error
+)
+
+// terraformEnv is the environment every terraform command of the tests runs with.
+func terraformEnv(t *testing.T) []string {
+	t.Helper()
+	if _, err := exec.LookPath("terraform"); err != nil {
+		t.Fatal("terraform is not on PATH: install Terraform >= 1.6 (see README, Prerequisites)")
+	}
+	cliConfigOnce.Do(func() {
+		out, err := exec.Command("../scripts/tf-cli-config.sh").Output()
+		cliConfig, cliConfigErr = strings.TrimSpace(string(out)), err
+	})
+	if cliConfigErr != nil {
+		t.Fatalf("scripts/tf-cli-config.sh: %v", cliConfigErr)
+	}
+	return append(os.Environ(), "TF_CLI_CONFIG_FILE="+cliConfig, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0")
+}
+
+// workdir copies a synthesized stack folder (with its assets) into a temp dir
+// and adds the offline override.
+func workdir(t *testing.T, stack string, edit func(raw []byte) []byte) string {
+	t.Helper()
+	src := filepath.Join(outdir, "stacks", stack)
+	dst := t.TempDir()
+	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		path := filepath.Join(dst, "cdk.tf.json")
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, edit(raw), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dst, "offline_override.tf.json"), []byte(offlineOverride), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func terraform(t *testing.T, dir string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command("terraform", append([]string{"-chdir=" + dir}, args...)...)
+	cmd.Env = terraformEnv(t)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func mustTerraform(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	out, err := terraform(t, dir, args...)
+	if err != nil {
+		t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// Plan is the part of `terraform show -json` the tests read.
+type Plan struct {
+	ResourceChanges []struct {
+		Address string `json:"address"`
+		Type    string `json:"type"`
+		Change  struct {
+			Actions []string       `json:"actions"`
+			After   map[string]any `json:"after"`
+		} `json:"change"`
+	} `json:"resource_changes"`
+	PriorState struct {
+		Values struct {
+			RootModule struct {
+				Resources []struct {
+					Address string         `json:"address"`
+					Type    string         `json:"type"`
+					Values  map[string]any `json:"values"`
+				} `json:"resources"`
+			} `json:"root_module"`
+		} `json:"values"`
+	} `json:"prior_state"`
+}
+
+var (
+	planMu sync.Mutex
+	plans  = map[string]*Plan{}
+)
+
+// offlinePlan initializes, validates and plans a synthesized stack offline
+// against the real AWS provider; it is computed once per stack and shared.
+func offlinePlan(t *testing.T, stack string) *Plan {
+	t.Helper()
+	planMu.Lock()
+	defer planMu.Unlock()
+	if p, ok := plans[stack]; ok {
+		return p
+	}
+	dir := workdir(t, stack, nil)
+	mustTerraform(t, dir, "init", "-input=false", "-no-color")
+	mustTerraform(t, dir, "validate", "-no-color")
+	mustTerraform(t, dir, "plan", "-input=false", "-no-color", "-lock=false", "-out=offline.tfplan")
+	raw := mustTerraform(t, dir, "show", "-json", "offline.tfplan")
+	var p Plan
+	if err := json.Unmarshal([]byte(raw), &p); err != nil {
+		t.Fatalf("plan JSON of %s: %v", stack, err)
+	}
+	plans[stack] = &p
+	return &p
+}
+
+// TestStacksValidateAndPlanOffline proves every synthesized stack against the
+// AWS provider's schema and its plan-time validation.
+func TestStacksValidateAndPlanOffline(t *testing.T) {
+	for _, name := range StackNames() {
+		t.Run(name, func(t *testing.T) {
+			p := offlinePlan(t, name)
+			created := 0
+			for _, rc := range p.ResourceChanges {
+				if len(rc.Change.Actions) == 1 && rc.Change.Actions[0] == "create" {
+					created++
+				} else if !(len(rc.Change.Actions) == 1 && rc.Change.Actions[0] == "read") {
+					t.Errorf("%s: unexpected actions %v on a fresh plan", rc.Address, rc.Change.Actions)
+				}
+			}
+			want := 0
+			for _, rs := range stacks[name].Resources {
+				want += len(rs)
+			}
+			if created != want {
+				t.Errorf("plan creates %d resources, the JSON has %d", created, want)
+			}
+		})
+	}
+}
+
+// TestPlanCatchesAGSIWithoutAttributeDefinition proves the harness catches what
+// `terraform validate` cannot: a GSI whose key has no attribute definition.
+func TestPlanCatchesAGSIWithoutAttributeDefinition(t *testing.T) {
+	stack := StackNames()[0]
+	broken := func(raw []byte) []byte {
+		var doc map[string]any
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			t.Fatal(err)
+		}
+		tables := doc["resource"].(map[string]any)["aws_dynamodb_table"].(map[string]any)
+		removed := false
+		for _, body := range tables {
+			tbl := body.(map[string]any)
+			if !strings.HasPrefix(tbl["name"].(string), "phase-mirror-calibration-store-") {
+				continue
+			}
+			kept := []any{}
+			for _, a := range tbl["attribute"].([]any) {
+				if a.(map[string]any)["name"] == "ruleId" {
+					removed = true
+					continue
+				}
+				kept = append(kept, a)
+			}
+			tbl["attribute"] = kept
+		}
+		if !removed {
+			t.Fatal("the calibration table has no ruleId attribute to remove")
+		}
+		out, _ := json.Marshal(doc)
+		return out
+	}
+	dir := workdir(t, stack, broken)
+	mustTerraform(t, dir, "init", "-input=false", "-no-color")
+	mustTerraform(t, dir, "validate", "-no-color") // validate alone does not see it
+	out, err := terraform(t, dir, "plan", "-input=false", "-no-color", "-lock=false")
+	if err == nil {
+		t.Fatal("plan accepted a GSI without an attribute definition")
+	}
+	if !strings.Contains(out, "all indexes must match a defined attribute") {
+		t.Errorf("plan failed for another reason:\n%s", out)
+	}
+}
+
+// plannedPolicy returns the evaluated JSON of an aws_iam_policy_document data source.
+func plannedPolicy(t *testing.T, stack, address string) map[string]any {
+	t.Helper()
+	p := offlinePlan(t, stack)
+	for _, r := range p.PriorState.Values.RootModule.Resources {
+		if r.Address == address {
+			var doc map[string]any
+			if err := json.Unmarshal([]byte(fmt.Sprint(r.Values["json"])), &doc); err != nil {
+				t.Fatalf("%s: %v", address, err)
+			}
+			return doc
+		}
+	}
+	t.Fatalf("%s was not evaluated by the plan", address)
+	return nil
+}
+
+func TestKeyPolicyEvaluatesToValidJSON(t *testing.T) {
+	for _, name := range StackNames() {
+		s := stacks[name]
+		ref := s.All("aws_kms_key")[0].Body.Str("policy")
+		doc := s.ByRef(t, ref)
+		policy := plannedPolicy(t, name, "data."+doc.Type+"."+doc.Name)
+		if policy["Version"] != "2012-10-17" || len(policy["Statement"].([]any)) != len(doc.Body.Objs("statement")) {
+			t.Errorf("%s: evaluated key policy %v", name, policy)
+		}
+	}
+}

@@ -1,0 +1,80 @@
+// Package config turns an environment settings file (environments/<env>.json)
+// into a typed, validated Environment. It is the only place that reads settings:
+// constructs receive an Environment and never look at files, flags or the
+// process environment.
+package config
+
+// Environments lists the environments this project deploys, in synthesis order.
+var Environments = []string{"staging", "production"}
+
+// Environment is the validated settings of one deployment environment. Every
+// field is set: optional settings carry their defaults after Load.
+type Environment struct {
+	// Name is "staging" or "production"; it suffixes every physical name.
+	Name string
+	// Region is the AWS region code the stack deploys to.
+	Region string
+	// ProjectName prefixes the service's resource names ("phase-mirror").
+	ProjectName string
+	// AccountID is the AWS account the environment lives in; the provider
+	// refuses to act on any other (allowed_account_ids) and ARNs are built with it.
+	AccountID string
+	// AlertEmails receive the alarm notifications, per severity.
+	AlertEmails AlertEmails
+	// Functions are the Lambda function names the roles, log groups and alarms refer to.
+	Functions FunctionNames
+	// DeletionProtection turns on DynamoDB deletion protection (required in production).
+	DeletionProtection bool
+	// LogRetentionDays is how long Lambda logs are kept.
+	LogRetentionDays int
+	// SecretRecoveryWindowDays is how long a deleted salt secret can be restored.
+	SecretRecoveryWindowDays int
+	// State selects where Terraform keeps this environment's state.
+	State StateSettings
+}
+
+// AlertEmails are the e-mail subscribers of the two alert topics.
+type AlertEmails struct {
+	Critical []string
+	Warning  []string
+}
+
+// FunctionNames are the names of the service's Lambda functions.
+type FunctionNames struct {
+	FPIngestion      string
+	CalibrationQuery string
+	SaltRotator      string
+}
+
+// StateBackend names a Terraform state backend.
+type StateBackend string
+
+const (
+	// StateLocal keeps state in a file beside the synthesized stack (the default).
+	StateLocal StateBackend = "local"
+	// StateS3 keeps state in S3 with native lock files.
+	StateS3 StateBackend = "s3"
+)
+
+// StateSettings selects the state backend of one environment.
+type StateSettings struct {
+	Backend StateBackend
+	// Bucket, Region and KeyPrefix are set when Backend is StateS3.
+	Bucket    string
+	Region    string
+	KeyPrefix string
+}
+
+// IsProduction reports whether the environment holds production data.
+func (e Environment) IsProduction() bool { return e.Name == "production" }
+
+// StateKey is the S3 object key of this environment's state: one key per
+// environment, so planning one never touches another's resources.
+func (e Environment) StateKey() string {
+	return e.State.KeyPrefix + "/" + e.Name + "/terraform.tfstate"
+}
+
+// LocalStatePath is the local state file, relative to the synthesized stack folder.
+func (e Environment) LocalStatePath() string {
+	return "terraform." + e.Name + ".tfstate"
+}

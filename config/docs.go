@@ -1,0 +1,56 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+)
+
+// FieldDoc documents one setting; README.md's settings table is generated
+// from these (a test keeps the two equal).
+type FieldDoc struct {
+	Name     string
+	Type     string
+	Required bool
+	Default  string
+	Rule     string
+}
+
+var fieldDocs = []FieldDoc{
+	{"environment", "string", true, "", "`staging` or `production`; must match the file name"},
+	{"aws_region", "string", true, "", "a commercial AWS region code known to AWS provider 5.100 (typos get a suggestion)"},
+	{"project_name", "string", true, "", "3-24 chars, `a-z0-9-`, starts with a letter; prefixes table, role, topic, alarm and alias names (the application expects `phase-mirror`)"},
+	{"aws_account_id", "string", true, "", "exactly 12 digits, quoted; the provider refuses any other account (`allowed_account_ids`) and ARNs are built with it"},
+	{"alert_emails.critical", "list of string", true, "", "plain e-mail addresses; may be `[]` in staging only (a warning is printed)"},
+	{"alert_emails.warning", "list of string", true, "", "as `alert_emails.critical`"},
+	{"deletion_protection", "bool", true, "", "DynamoDB deletion protection; must be `true` in production"},
+	{"fp_ingestion_function_name", "string", false, "`<project>-fp-ingestion-<env>`", "Lambda function name (1-64 of `A-Za-z0-9-_`)"},
+	{"calibration_query_function_name", "string", false, "`<project>-calibration-query-<env>`", "as above"},
+	{"salt_rotator_function_name", "string", false, "`<project>-salt-rotator-<env>`", "as above; the three names must differ"},
+	{"log_retention_days", "number", false, fmt.Sprint(DefaultLogRetentionDays), "one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)"},
+	{"secret_recovery_window_days", "number", false, fmt.Sprint(DefaultSecretRecoveryWindowDays), "7 to 30: days a deleted salt secret can still be restored"},
+	{"state.backend", "string", false, "`local`", "`local` or `s3`"},
+	{"state.bucket", "string", false, "", "with `s3`: the state bucket (from the `state-bootstrap` stack)"},
+	{"state.region", "string", false, "", "with `s3`: the bucket's region"},
+	{"state.key_prefix", "string", false, "`" + DefaultStateKeyPrefix + "`", "with `s3`: state key is `<key_prefix>/<env>/terraform.tfstate`"},
+}
+
+// Fields returns the documentation of every setting.
+func Fields() []FieldDoc { return append([]FieldDoc(nil), fieldDocs...) }
+
+// SettingsTable renders the settings documentation as a Markdown table.
+func SettingsTable() string {
+	var b strings.Builder
+	b.WriteString("| field | type | required | default | validation |\n|---|---|---|---|---|\n")
+	for _, f := range fieldDocs {
+		req := "no"
+		if f.Required {
+			req = "yes"
+		}
+		def := f.Default
+		if def == "" {
+			def = "-"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", f.Name, f.Type, req, def, f.Rule)
+	}
+	return b.String()
+}

@@ -1,0 +1,124 @@
+package datastore
+
+import (
+	"errors"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/ssmparameter"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"github.com/phase-mirror/fp-calibration-infra/constructs/secrets"
+)
+
+// Index names the application queries by.
+const (
+	RuleIndex    = "rule-index"
+	FindingIndex = "finding-index"
+)
+
+// NoncePlaceholder is the value the nonce parameter is created with. It is not
+// a secret: operators replace it out of band and Terraform ignores the change.
+const NoncePlaceholder = "unset-replace-out-of-band"
+
+// Props configures the data store of one environment.
+type Props struct {
+	// Project prefixes the service's table names ("phase-mirror"). Required.
+	Project string
+	// Environment suffixes every name ("staging"). Required.
+	Environment string
+	// Key encrypts the tables and the nonce parameter. Required.
+	Key *secrets.Key
+	// DeletionProtection sets DynamoDB deletion protection on every table.
+	DeletionProtection bool
+	// PreventDestroy adds lifecycle.prevent_destroy to tables and the parameter.
+	PreventDestroy bool
+}
+
+// DataStore is the four tables and the redaction nonce parameter.
+type DataStore struct {
+	constructs.Construct
+	ConsentTable      *Table
+	CalibrationTable  *Table
+	FPEventsTable     *Table
+	BlockCounterTable *Table
+	nonce             ssmparameter.SsmParameter
+}
+
+// New creates the data store with the names and schemas the application depends on.
+func New(scope constructs.Construct, id string, props Props) (*DataStore, error) {
+	switch {
+	case props.Project == "":
+		return nil, errors.New("datastore.Props.Project is required")
+	case props.Environment == "":
+		return nil, errors.New("datastore.Props.Environment is required")
+	case props.Key == nil:
+		return nil, errors.New("datastore.Props.Key is required")
+	}
+	d := &DataStore{}
+	constructs.NewConstruct_Override(d, scope, jsii.String(id))
+	str := func(name string) Attribute { return Attribute{Name: name, Type: "S"} }
+	table := func(id string, p TableProps) (*Table, error) {
+		p.Key, p.DeletionProtection, p.PreventDestroy = props.Key, props.DeletionProtection, props.PreventDestroy
+		return NewTable(d, id, p)
+	}
+	var err error
+	if d.ConsentTable, err = table("consent", TableProps{
+		Name:         props.Project + "-consent-store-" + props.Environment,
+		PartitionKey: str("orgId"),
+		// The application writes expiresAt as an ISO-8601 string, which TTL ignores:
+		// see README "Consent expiry".
+		TTLAttribute: "expiresAt",
+	}); err != nil {
+		return nil, err
+	}
+	if d.CalibrationTable, err = table("calibration", TableProps{
+		Name:         props.Project + "-calibration-store-" + props.Environment,
+		PartitionKey: str("id"),
+		Indexes:      []Index{{Name: RuleIndex, PartitionKey: str("ruleId")}},
+	}); err != nil {
+		return nil, err
+	}
+	if d.FPEventsTable, err = table("fp_events", TableProps{
+		Name:         props.Project + "-fp-events-" + props.Environment,
+		PartitionKey: str("id"),
+		Indexes:      []Index{{Name: FindingIndex, PartitionKey: str("findingId")}, {Name: RuleIndex, PartitionKey: str("ruleId")}},
+	}); err != nil {
+		return nil, err
+	}
+	// The legacy circuit breaker's name predates the project prefix; the application uses it as is.
+	sortKey := str("ruleId")
+	if d.BlockCounterTable, err = table("block_counter", TableProps{
+		Name:         "mirror-dissonance-block-counter-" + props.Environment,
+		PartitionKey: str("bucketKey"),
+		SortKey:      &sortKey,
+		TTLAttribute: "ttl",
+	}); err != nil {
+		return nil, err
+	}
+
+	lifecycle := &cdktf.TerraformResourceLifecycle{IgnoreChanges: &[]*string{jsii.String("value")}}
+	if props.PreventDestroy {
+		lifecycle.PreventDestroy = jsii.Bool(true)
+	}
+	d.nonce = ssmparameter.NewSsmParameter(d, jsii.String("redaction_nonce"), &ssmparameter.SsmParameterConfig{
+		Name:        jsii.String("/guardian/redaction_nonce-" + props.Environment),
+		Description: jsii.String("Redaction nonce of the Phase Mirror FP Calibration Service. Set out of band; Terraform never overwrites it."),
+		Type:        jsii.String("SecureString"),
+		KeyId:       props.Key.Arn(),
+		Value:       jsii.String(NoncePlaceholder),
+		Lifecycle:   lifecycle,
+	})
+	return d, nil
+}
+
+// Tables lists the four tables in a stable order.
+func (d *DataStore) Tables() []*Table {
+	return []*Table{d.ConsentTable, d.CalibrationTable, d.FPEventsTable, d.BlockCounterTable}
+}
+
+// NonceParameterName is the SSM name of the redaction nonce.
+func (d *DataStore) NonceParameterName() *string { return d.nonce.Name() }
+
+// NonceParameterArn is the ARN of the redaction nonce parameter.
+func (d *DataStore) NonceParameterArn() *string { return d.nonce.Arn() }

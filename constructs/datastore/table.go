@@ -1,0 +1,168 @@
+// Package datastore holds the service's DynamoDB tables and the SSM redaction
+// nonce parameter, with the exact names, keys and indexes the application uses.
+package datastore
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dynamodbtable"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/secrets"
+)
+
+// Attribute is a key attribute; Type is "S", "N" or "B".
+type Attribute struct {
+	Name string
+	Type string
+}
+
+// Index is a global secondary index, projecting all attributes.
+type Index struct {
+	Name         string
+	PartitionKey Attribute
+}
+
+// TableProps configures an on-demand, CMK-encrypted table with PITR.
+type TableProps struct {
+	Name               string
+	PartitionKey       Attribute
+	SortKey            *Attribute
+	Indexes            []Index
+	TTLAttribute       string
+	Key                *secrets.Key
+	DeletionProtection bool
+	PreventDestroy     bool
+}
+
+// Table is one DynamoDB table.
+type Table struct {
+	constructs.Construct
+	props TableProps
+	table dynamodbtable.DynamodbTable
+}
+
+// NewTable creates the table. Encryption with Key and point-in-time recovery
+// are always on: they are not options.
+func NewTable(scope constructs.Construct, id string, props TableProps) (*Table, error) {
+	switch {
+	case props.Name == "":
+		return nil, errors.New("datastore.TableProps.Name is required")
+	case props.PartitionKey.Name == "" || props.PartitionKey.Type == "":
+		return nil, fmt.Errorf("datastore.TableProps.PartitionKey of %s is required", props.Name)
+	case props.Key == nil:
+		return nil, fmt.Errorf("datastore.TableProps.Key of %s is required: tables are encrypted with the customer-managed key", props.Name)
+	}
+	t := &Table{props: props}
+	constructs.NewConstruct_Override(t, scope, jsii.String(id))
+
+	attrs := []Attribute{props.PartitionKey}
+	addAttr := func(a Attribute) {
+		for _, have := range attrs {
+			if have.Name == a.Name {
+				return
+			}
+		}
+		attrs = append(attrs, a)
+	}
+	cfg := &dynamodbtable.DynamodbTableConfig{
+		Name:                      jsii.String(props.Name),
+		BillingMode:               jsii.String("PAY_PER_REQUEST"),
+		HashKey:                   jsii.String(props.PartitionKey.Name),
+		DeletionProtectionEnabled: jsii.Bool(props.DeletionProtection),
+		PointInTimeRecovery:       &dynamodbtable.DynamodbTablePointInTimeRecovery{Enabled: jsii.Bool(true)},
+		ServerSideEncryption: &dynamodbtable.DynamodbTableServerSideEncryption{
+			Enabled: jsii.Bool(true), KmsKeyArn: props.Key.Arn(),
+		},
+	}
+	if props.SortKey != nil {
+		cfg.RangeKey = jsii.String(props.SortKey.Name)
+		addAttr(*props.SortKey)
+	}
+	if len(props.Indexes) > 0 {
+		gsis := make([]*dynamodbtable.DynamodbTableGlobalSecondaryIndex, 0, len(props.Indexes))
+		for _, ix := range props.Indexes {
+			addAttr(ix.PartitionKey)
+			gsis = append(gsis, &dynamodbtable.DynamodbTableGlobalSecondaryIndex{
+				Name: jsii.String(ix.Name), HashKey: jsii.String(ix.PartitionKey.Name), ProjectionType: jsii.String("ALL"),
+			})
+		}
+		cfg.GlobalSecondaryIndex = &gsis
+	}
+	if props.TTLAttribute != "" {
+		cfg.Ttl = &dynamodbtable.DynamodbTableTtl{AttributeName: jsii.String(props.TTLAttribute), Enabled: jsii.Bool(true)}
+	}
+	defs := make([]*dynamodbtable.DynamodbTableAttribute, 0, len(attrs))
+	for _, a := range attrs {
+		defs = append(defs, &dynamodbtable.DynamodbTableAttribute{Name: jsii.String(a.Name), Type: jsii.String(a.Type)})
+	}
+	cfg.Attribute = &defs
+	if props.PreventDestroy {
+		cfg.Lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
+	}
+	t.table = dynamodbtable.NewDynamodbTable(t, jsii.String("table"), cfg)
+	return t, nil
+}
+
+// Name is the table's physical name (known at synthesis).
+func (t *Table) Name() string { return t.props.Name }
+
+// Arn is the table's ARN.
+func (t *Table) Arn() *string { return t.table.Arn() }
+
+// Indexes are the table's global secondary indexes.
+func (t *Table) Indexes() []Index { return append([]Index(nil), t.props.Indexes...) }
+
+// IndexArn is the ARN of one of the table's indexes.
+func (t *Table) IndexArn(index string) (string, error) {
+	for _, ix := range t.props.Indexes {
+		if ix.Name == index {
+			return *t.Arn() + "/index/" + index, nil
+		}
+	}
+	return "", fmt.Errorf("table %s has no index %q", t.props.Name, index)
+}
+
+// Table action sets for grants.
+var (
+	ReadItemActions  = []string{"dynamodb:GetItem"}
+	QueryActions     = []string{"dynamodb:Query"}
+	ScanActions      = []string{"dynamodb:Scan"}
+	PutItemActions   = []string{"dynamodb:PutItem"}
+	UpdateItemAction = []string{"dynamodb:UpdateItem"}
+)
+
+// Grant gives grantee the actions on the table and on the named indexes only,
+// plus use of the table's key through DynamoDB (decrypt for reads; encrypt too
+// when writes are granted).
+func (t *Table) Grant(g iamdoc.Grantee, sid string, actions []string, indexes ...string) error {
+	resources := []string{*t.Arn()}
+	for _, ix := range indexes {
+		arn, err := t.IndexArn(ix)
+		if err != nil {
+			return err
+		}
+		resources = append(resources, arn)
+	}
+	g.AddToPrincipalPolicy(iamdoc.Statement{Sid: sid, Actions: actions, Resources: resources})
+	if writes(actions) {
+		t.props.Key.GrantEncryptDecrypt(g, "dynamodb")
+	} else {
+		t.props.Key.GrantDecrypt(g, "dynamodb")
+	}
+	return nil
+}
+
+func writes(actions []string) bool {
+	for _, a := range actions {
+		switch a {
+		case "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem":
+			return true
+		}
+	}
+	return false
+}

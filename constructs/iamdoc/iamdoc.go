@@ -1,0 +1,126 @@
+// Package iamdoc is the typed model of IAM policy statements that grants are
+// made of, and its rendering into aws_iam_policy_document data sources. No
+// policy in this project is a hand-written JSON string.
+package iamdoc
+
+import (
+	"sort"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiampolicydocument"
+)
+
+// Condition is one IAM condition: Test (operator), Variable (key) and Values.
+type Condition struct {
+	Test     string
+	Variable string
+	Values   []string
+}
+
+// Principal is a statement principal: Type is "AWS", "Service" or "Federated".
+type Principal struct {
+	Type        string
+	Identifiers []string
+}
+
+// Statement is one policy statement. Effect defaults to Allow.
+type Statement struct {
+	Sid        string
+	Deny       bool
+	Actions    []string
+	Resources  []string
+	Principals []Principal
+	Conditions []Condition
+}
+
+// Grantee is an identity that grants add statements to (an IAM role).
+type Grantee interface {
+	// AddToPrincipalPolicy adds a statement to the identity's own policy.
+	AddToPrincipalPolicy(Statement)
+	// PrincipalArn is the identity's ARN, for resource policies that name it.
+	PrincipalArn() string
+	// Name is a stable, readable name for statement ids.
+	GranteeName() string
+}
+
+// Document is a policy document whose statements can grow until synthesis: it
+// renders to one aws_iam_policy_document data source, re-rendered on every add.
+type Document struct {
+	data       dataawsiampolicydocument.DataAwsIamPolicyDocument
+	statements []Statement
+}
+
+// NewDocument creates an empty policy document under scope.
+func NewDocument(scope constructs.Construct, id string) *Document {
+	return &Document{data: dataawsiampolicydocument.NewDataAwsIamPolicyDocument(scope, jsii.String(id), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{})}
+}
+
+// Add appends statements and re-renders the document.
+func (d *Document) Add(statements ...Statement) {
+	d.statements = append(d.statements, statements...)
+	d.data.PutStatement(render(d.statements))
+}
+
+// Statements returns the statements added so far.
+func (d *Document) Statements() []Statement { return append([]Statement(nil), d.statements...) }
+
+// JSON is the rendered policy JSON (a token resolved by Terraform).
+func (d *Document) JSON() *string { return d.data.Json() }
+
+// Len is the number of statements.
+func (d *Document) Len() int { return len(d.statements) }
+
+func render(statements []Statement) *[]*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement {
+	out := make([]*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement, 0, len(statements))
+	for _, s := range statements {
+		effect := "Allow"
+		if s.Deny {
+			effect = "Deny"
+		}
+		st := &dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement{
+			Effect:  jsii.String(effect),
+			Actions: jsii.Strings(sorted(s.Actions)...),
+		}
+		if s.Sid != "" {
+			st.Sid = jsii.String(s.Sid)
+		}
+		if len(s.Resources) > 0 {
+			st.Resources = jsii.Strings(s.Resources...)
+		}
+		if len(s.Principals) > 0 {
+			ps := make([]*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals, 0, len(s.Principals))
+			for _, p := range s.Principals {
+				ps = append(ps, &dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementPrincipals{
+					Type: jsii.String(p.Type), Identifiers: jsii.Strings(p.Identifiers...),
+				})
+			}
+			st.Principals = &ps
+		}
+		if len(s.Conditions) > 0 {
+			cs := make([]*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition, 0, len(s.Conditions))
+			for _, c := range s.Conditions {
+				cs = append(cs, &dataawsiampolicydocument.DataAwsIamPolicyDocumentStatementCondition{
+					Test: jsii.String(c.Test), Variable: jsii.String(c.Variable), Values: jsii.Strings(c.Values...),
+				})
+			}
+			st.Condition = &cs
+		}
+		out = append(out, st)
+	}
+	return &out
+}
+
+func sorted(in []string) []string {
+	out := append([]string(nil), in...)
+	sort.Strings(out)
+	return out
+}
+
+// ServiceEndpoint is the kms:ViaService value of an AWS service in a region.
+func ServiceEndpoint(service, region string) string {
+	return service + "." + region + ".amazonaws.com"
+}
+
+// AccountRoot is the ARN that stands for an account in a resource policy.
+func AccountRoot(accountID string) string { return "arn:aws:iam::" + accountID + ":root" }

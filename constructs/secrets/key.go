@@ -1,0 +1,197 @@
+// Package secrets holds the customer-managed KMS key that encrypts every
+// resource of an environment, and (with the salt issue) the HMAC salt secret.
+package secrets
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmsalias"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmskey"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
+)
+
+// KeyProps configures a customer-managed key.
+type KeyProps struct {
+	// AliasName is the key's alias, e.g. "alias/phase-mirror-secrets-staging". Required.
+	AliasName string
+	// Description says what the key protects. Required.
+	Description string
+	// AccountID owns the key; its root administers it. Required.
+	AccountID string
+	// Region is where the key lives, for kms:ViaService conditions. Required.
+	Region string
+	// DeletionWindowDays is the waiting period before deletion (default 30).
+	DeletionWindowDays int
+	// PreventDestroy adds lifecycle.prevent_destroy (production).
+	PreventDestroy bool
+	// AccountUseViaServices lists the services (e.g. "dynamodb", "ssm") through
+	// which principals of the account that IAM authorises may use the key: what
+	// Terraform itself needs to create encrypted tables and parameters, and
+	// operators to set the redaction nonce. Nothing may use the key directly.
+	AccountUseViaServices []string
+}
+
+// AdminActions are what the account root may do to the key: manage it, never
+// use it for cryptography. (PutKeyPolicy is included so the key cannot be locked out.)
+var AdminActions = []string{
+	"kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
+	"kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
+	"kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
+}
+
+// Key action sets used by grants.
+var (
+	DecryptActions        = []string{"kms:Decrypt", "kms:DescribeKey"}
+	EncryptDecryptActions = []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"}
+	// ServiceUseActions are what an AWS service needs to encrypt resources for its callers.
+	ServiceUseActions = []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant", "kms:DescribeKey"}
+)
+
+// Key is a customer-managed KMS key with automatic rotation, an alias and an
+// explicit key policy that grows with each grant.
+type Key struct {
+	constructs.Construct
+	props  KeyProps
+	key    kmskey.KmsKey
+	alias  kmsalias.KmsAlias
+	policy *iamdoc.Document
+	// granted remembers statement ids already written, so a grantee that is
+	// granted the same use twice (two tables, one key) gets one statement.
+	granted map[string]bool
+}
+
+// NewKey creates the key, its alias and its base policy.
+func NewKey(scope constructs.Construct, id string, props KeyProps) (*Key, error) {
+	switch {
+	case props.AliasName == "":
+		return nil, errors.New("secrets.KeyProps.AliasName is required")
+	case props.Description == "":
+		return nil, errors.New("secrets.KeyProps.Description is required")
+	case props.AccountID == "":
+		return nil, errors.New("secrets.KeyProps.AccountID is required")
+	case props.Region == "":
+		return nil, errors.New("secrets.KeyProps.Region is required")
+	}
+	if props.DeletionWindowDays == 0 {
+		props.DeletionWindowDays = 30
+	}
+	if props.DeletionWindowDays < 7 || props.DeletionWindowDays > 30 {
+		return nil, fmt.Errorf("secrets.KeyProps.DeletionWindowDays is %d; use 7 to 30", props.DeletionWindowDays)
+	}
+	k := &Key{props: props, granted: map[string]bool{}}
+	constructs.NewConstruct_Override(k, scope, jsii.String(id))
+
+	k.policy = iamdoc.NewDocument(k, "policy")
+	k.policy.Add(iamdoc.Statement{
+		Sid:        "KeyAdministrationByAccount",
+		Principals: []iamdoc.Principal{{Type: "AWS", Identifiers: []string{iamdoc.AccountRoot(props.AccountID)}}},
+		Actions:    AdminActions,
+		Resources:  []string{"*"},
+	})
+	if len(props.AccountUseViaServices) > 0 {
+		endpoints := make([]string, 0, len(props.AccountUseViaServices))
+		for _, s := range props.AccountUseViaServices {
+			endpoints = append(endpoints, iamdoc.ServiceEndpoint(s, props.Region))
+		}
+		k.policy.Add(iamdoc.Statement{
+			Sid:        "AccountUseOnlyThroughServices",
+			Principals: []iamdoc.Principal{{Type: "AWS", Identifiers: []string{iamdoc.AccountRoot(props.AccountID)}}},
+			Actions:    ServiceUseActions,
+			Resources:  []string{"*"},
+			Conditions: []iamdoc.Condition{
+				{Test: "StringEquals", Variable: "kms:ViaService", Values: endpoints},
+				{Test: "StringEquals", Variable: "kms:CallerAccount", Values: []string{props.AccountID}},
+			},
+		})
+	}
+
+	var lifecycle *cdktf.TerraformResourceLifecycle
+	if props.PreventDestroy {
+		lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
+	}
+	k.key = kmskey.NewKmsKey(k, jsii.String("key"), &kmskey.KmsKeyConfig{
+		Description:          jsii.String(props.Description),
+		EnableKeyRotation:    jsii.Bool(true),
+		DeletionWindowInDays: jsii.Number(float64(props.DeletionWindowDays)),
+		Policy:               k.policy.JSON(),
+		Lifecycle:            lifecycle,
+	})
+	k.alias = kmsalias.NewKmsAlias(k, jsii.String("alias"), &kmsalias.KmsAliasConfig{
+		Name:        jsii.String(props.AliasName),
+		TargetKeyId: k.key.KeyId(),
+	})
+	return k, nil
+}
+
+// Arn is the key's ARN.
+func (k *Key) Arn() *string { return k.key.Arn() }
+
+// AliasName is the key's alias name.
+func (k *Key) AliasName() *string { return k.alias.Name() }
+
+// PolicyStatements are the key policy's statements so far.
+func (k *Key) PolicyStatements() []iamdoc.Statement { return k.policy.Statements() }
+
+// GrantDecrypt lets grantee decrypt with the key, only through the named services.
+func (k *Key) GrantDecrypt(g iamdoc.Grantee, viaService string, more ...string) {
+	k.grant(g, "Decrypt", DecryptActions, append([]string{viaService}, more...))
+}
+
+// GrantEncryptDecrypt lets grantee encrypt and decrypt, only through the named services.
+func (k *Key) GrantEncryptDecrypt(g iamdoc.Grantee, viaService string, more ...string) {
+	k.grant(g, "EncryptDecrypt", EncryptDecryptActions, append([]string{viaService}, more...))
+}
+
+// grant writes the same permission on both sides: the grantee's identity policy
+// and the key policy, both conditioned on kms:ViaService (at least one service:
+// direct use of the key is never granted).
+func (k *Key) grant(g iamdoc.Grantee, what string, actions []string, viaServices []string) {
+	endpoints := make([]string, 0, len(viaServices))
+	for _, s := range viaServices {
+		endpoints = append(endpoints, iamdoc.ServiceEndpoint(s, k.props.Region))
+	}
+	via := iamdoc.Condition{Test: "StringEquals", Variable: "kms:ViaService", Values: endpoints}
+	sid := fmt.Sprintf("%s%sVia%s", g.GranteeName(), what, joinTitle(viaServices))
+	if k.granted[sid] {
+		return
+	}
+	k.granted[sid] = true
+	g.AddToPrincipalPolicy(iamdoc.Statement{
+		Sid: sid, Actions: actions, Resources: []string{*k.Arn()}, Conditions: []iamdoc.Condition{via},
+	})
+	k.policy.Add(iamdoc.Statement{
+		Sid:        sid,
+		Principals: []iamdoc.Principal{{Type: "AWS", Identifiers: []string{g.PrincipalArn()}}},
+		Actions:    actions,
+		Resources:  []string{"*"},
+		Conditions: []iamdoc.Condition{via, {Test: "StringEquals", Variable: "kms:CallerAccount", Values: []string{k.props.AccountID}}},
+	})
+}
+
+// AllowServicePrincipal lets an AWS service principal (e.g. logs.<region>.amazonaws.com)
+// use the key under the given conditions, for resources it encrypts itself.
+func (k *Key) AllowServicePrincipal(sid, principal string, actions []string, conditions ...iamdoc.Condition) {
+	k.policy.Add(iamdoc.Statement{
+		Sid:        sid,
+		Principals: []iamdoc.Principal{{Type: "Service", Identifiers: []string{principal}}},
+		Actions:    actions,
+		Resources:  []string{"*"},
+		Conditions: conditions,
+	})
+}
+
+func joinTitle(words []string) string {
+	out := ""
+	for _, w := range words {
+		if w == "" {
+			continue
+		}
+		out += string(w[0]-'a'+'A') + w[1:]
+	}
+	return out
+}

@@ -1,0 +1,46 @@
+// Command fp-calibration-infra synthesizes the Phase Mirror FP Calibration
+// Service infrastructure into Terraform JSON under cdktf.out/stacks/.
+//
+// Settings are read and validated in full before anything is synthesized, so
+// a bad settings file produces one clear error line and no output.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/phase-mirror/fp-calibration-infra/app"
+	"github.com/phase-mirror/fp-calibration-infra/config"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "error: "+err.Error())
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stderr io.Writer) error {
+	flags := flag.NewFlagSet("fp-calibration-infra", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	settingsDir := flags.String("settings", "environments", "folder holding <environment>.json settings files")
+	outdir := flags.String("out", "", "output folder (default: $CDKTF_OUTDIR, else cdktf.out)")
+	if err := flags.Parse(args); err != nil {
+		return fmt.Errorf("flags: %w (run with -h for usage)", err)
+	}
+	if flags.NArg() > 0 {
+		return fmt.Errorf("flags: unexpected argument %q; fix: this program takes only -settings and -out", flags.Arg(0))
+	}
+	envs, err := config.LoadAll(*settingsDir)
+	if err != nil {
+		return err
+	}
+	a, _, err := app.New(*outdir, envs)
+	if err != nil {
+		return err
+	}
+	a.Synth()
+	return nil
+}
