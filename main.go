@@ -37,10 +37,6 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	a, _, err := app.New(*outdir, envs)
-	if err != nil {
-		return err
-	}
-	a.Synth()
-	return nil
+	_, err = app.Synth(*outdir, envs)
+	return err
 }

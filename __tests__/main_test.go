@@ -24,6 +24,8 @@ var (
 	outdir string                // the synthesized cdktf.out
 	envs   []config.Environment  // the shipped settings
 	stacks map[string]*StackJSON // synthesized stacks by name
+	// synthResult is what app.Synth reported.
+	synthResult app.Result
 )
 
 func TestMain(m *testing.M) {
@@ -47,11 +49,9 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 	if envs, err = config.LoadAll("../environments"); err != nil {
 		return 1, err
 	}
-	a, _, err := app.New(outdir, envs)
-	if err != nil {
+	if synthResult, err = app.Synth(outdir, envs); err != nil {
 		return 1, err
 	}
-	a.Synth()
 	jsii.Close()
 
 	stacks = map[string]*StackJSON{}

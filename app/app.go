@@ -1,33 +1,60 @@
-// Package app composes the CDKTF App: one service stack per environment. main
-// and the stack tests both build the App through it, so the tests synthesize
-// exactly what users deploy.
+// Package app composes and synthesizes the CDKTF App: one service stack per
+// environment. main and the stack tests both go through Synth, so the tests
+// synthesize exactly what users deploy.
 package app
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/phase-mirror/fp-calibration-infra/config"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/secrets"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/service"
+	"github.com/phase-mirror/fp-calibration-infra/internal/lambdabuild"
 )
 
-// New builds an App writing to outdir ("" lets cdktf choose: $CDKTF_OUTDIR or
-// cdktf.out) with a stack per environment. Nothing is written until Synth.
-func New(outdir string, envs []config.Environment) (cdktf.App, []*service.Stack, error) {
+// RotatorImportPath is the Go package of the salt rotation Lambda.
+const RotatorImportPath = "github.com/phase-mirror/fp-calibration-infra/lambda/saltrotator"
+
+// Result describes a synthesis.
+type Result struct {
+	Stacks []*service.Stack
+	// RotatorPackageBytes is the size of the rotation Lambda's zip.
+	RotatorPackageBytes int
+}
+
+// Synth builds the Lambda packages, composes a stack per environment and
+// writes them to outdir ("" lets cdktf choose: $CDKTF_OUTDIR, else cdktf.out).
+// Everything that can fail is checked before anything is written there.
+func Synth(outdir string, envs []config.Environment) (Result, error) {
+	build, err := os.MkdirTemp("", "fp-calibration-build-")
+	if err != nil {
+		return Result{}, err
+	}
+	defer os.RemoveAll(build)
+	pkg, err := lambdabuild.Build(RotatorImportPath, build, "saltrotator")
+	if err != nil {
+		return Result{}, err
+	}
+
 	cfg := &cdktf.AppConfig{StackTraces: jsii.Bool(false)}
 	if outdir != "" {
 		cfg.Outdir = jsii.String(outdir)
 	}
 	a := cdktf.NewApp(cfg)
-	stacks := make([]*service.Stack, 0, len(envs))
+	res := Result{RotatorPackageBytes: pkg.Size}
 	for _, env := range envs {
-		s, err := service.NewStack(a, env)
+		s, err := service.NewStack(a, env, service.Props{
+			RotatorPackage: secrets.RotatorPackage{ZipPath: pkg.ZipPath, SHA256: pkg.SHA256},
+		})
 		if err != nil {
-			return nil, nil, fmt.Errorf("stack %s: %w", env.Name, err)
+			return Result{}, fmt.Errorf("stack %s: %w", env.Name, err)
 		}
-		stacks = append(stacks, s)
+		res.Stacks = append(res.Stacks, s)
 	}
-	return a, stacks, nil
+	a.Synth()
+	return res, nil
 }

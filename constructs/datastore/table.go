@@ -127,19 +127,20 @@ func (t *Table) IndexArn(index string) (string, error) {
 	return "", fmt.Errorf("table %s has no index %q", t.props.Name, index)
 }
 
-// Table action sets for grants.
-var (
-	ReadItemActions  = []string{"dynamodb:GetItem"}
-	QueryActions     = []string{"dynamodb:Query"}
-	ScanActions      = []string{"dynamodb:Scan"}
-	PutItemActions   = []string{"dynamodb:PutItem"}
-	UpdateItemAction = []string{"dynamodb:UpdateItem"}
+// DynamoDB actions used by grants.
+const (
+	GetItem    = "dynamodb:GetItem"
+	Query      = "dynamodb:Query"
+	Scan       = "dynamodb:Scan"
+	PutItem    = "dynamodb:PutItem"
+	UpdateItem = "dynamodb:UpdateItem"
 )
 
 // Grant gives grantee the actions on the table and on the named indexes only,
 // plus use of the table's key through DynamoDB (decrypt for reads; encrypt too
-// when writes are granted).
-func (t *Table) Grant(g iamdoc.Grantee, sid string, actions []string, indexes ...string) error {
+// when writes are granted), as AWS CDK's table grants do for CMK tables. The
+// statement id is the grantee's name followed by what.
+func (t *Table) Grant(g iamdoc.Grantee, what string, actions []string, indexes ...string) error {
 	resources := []string{*t.Arn()}
 	for _, ix := range indexes {
 		arn, err := t.IndexArn(ix)
@@ -148,7 +149,7 @@ func (t *Table) Grant(g iamdoc.Grantee, sid string, actions []string, indexes ..
 		}
 		resources = append(resources, arn)
 	}
-	g.AddToPrincipalPolicy(iamdoc.Statement{Sid: sid, Actions: actions, Resources: resources})
+	g.AddToPrincipalPolicy(iamdoc.Statement{Sid: g.GranteeName() + what, Actions: actions, Resources: resources})
 	if writes(actions) {
 		t.props.Key.GrantEncryptDecrypt(g, "dynamodb")
 	} else {
@@ -160,7 +161,7 @@ func (t *Table) Grant(g iamdoc.Grantee, sid string, actions []string, indexes ..
 func writes(actions []string) bool {
 	for _, a := range actions {
 		switch a {
-		case "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem":
+		case PutItem, UpdateItem, "dynamodb:DeleteItem", "dynamodb:BatchWriteItem":
 			return true
 		}
 	}

@@ -36,7 +36,8 @@ type Statement struct {
 
 // Grantee is an identity that grants add statements to (an IAM role).
 type Grantee interface {
-	// AddToPrincipalPolicy adds a statement to the identity's own policy.
+	// AddToPrincipalPolicy adds a statement to the identity's own policy, or
+	// replaces the statement with the same Sid (a grant that grew).
 	AddToPrincipalPolicy(Statement)
 	// PrincipalArn is the identity's ARN, for resource policies that name it.
 	PrincipalArn() string
@@ -60,6 +61,18 @@ func NewDocument(scope constructs.Construct, id string) *Document {
 func (d *Document) Add(statements ...Statement) {
 	d.statements = append(d.statements, statements...)
 	d.data.PutStatement(render(d.statements))
+}
+
+// Put replaces the statement with the same Sid, or appends it, and re-renders.
+func (d *Document) Put(st Statement) {
+	for i, have := range d.statements {
+		if have.Sid != "" && have.Sid == st.Sid {
+			d.statements[i] = st
+			d.data.PutStatement(render(d.statements))
+			return
+		}
+	}
+	d.Add(st)
 }
 
 // Statements returns the statements added so far.

@@ -46,8 +46,12 @@ var AdminActions = []string{
 
 // Key action sets used by grants.
 var (
-	DecryptActions        = []string{"kms:Decrypt", "kms:DescribeKey"}
-	EncryptDecryptActions = []string{"kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"}
+	DecryptActions        = []string{"kms:Decrypt"}
+	EncryptDecryptActions = []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}
+	// SecretWriterActions are what rotating a Secrets Manager secret needs.
+	SecretWriterActions = []string{"kms:Decrypt", "kms:GenerateDataKey"}
+	// LogsActions are what CloudWatch Logs needs to encrypt a log group.
+	LogsActions = []string{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"}
 	// ServiceUseActions are what an AWS service needs to encrypt resources for its callers.
 	ServiceUseActions = []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant", "kms:DescribeKey"}
 )
@@ -60,9 +64,12 @@ type Key struct {
 	key    kmskey.KmsKey
 	alias  kmsalias.KmsAlias
 	policy *iamdoc.Document
-	// granted remembers statement ids already written, so a grantee that is
-	// granted the same use twice (two tables, one key) gets one statement.
-	granted map[string]bool
+	// granted holds the actions granted per statement id, so a grantee granted
+	// several uses through one service (read one table, write another) gets
+	// one statement with their union.
+	granted map[string][]string
+	// logGroups are the log groups CloudWatch Logs may encrypt with the key.
+	logGroups []string
 }
 
 // NewKey creates the key, its alias and its base policy.
@@ -83,7 +90,7 @@ func NewKey(scope constructs.Construct, id string, props KeyProps) (*Key, error)
 	if props.DeletionWindowDays < 7 || props.DeletionWindowDays > 30 {
 		return nil, fmt.Errorf("secrets.KeyProps.DeletionWindowDays is %d; use 7 to 30", props.DeletionWindowDays)
 	}
-	k := &Key{props: props, granted: map[string]bool{}}
+	k := &Key{props: props, granted: map[string][]string{}}
 	constructs.NewConstruct_Override(k, scope, jsii.String(id))
 
 	k.policy = iamdoc.NewDocument(k, "policy")
@@ -139,38 +146,69 @@ func (k *Key) PolicyStatements() []iamdoc.Statement { return k.policy.Statements
 
 // GrantDecrypt lets grantee decrypt with the key, only through the named services.
 func (k *Key) GrantDecrypt(g iamdoc.Grantee, viaService string, more ...string) {
-	k.grant(g, "Decrypt", DecryptActions, append([]string{viaService}, more...))
+	k.grant(g, DecryptActions, append([]string{viaService}, more...))
 }
 
 // GrantEncryptDecrypt lets grantee encrypt and decrypt, only through the named services.
 func (k *Key) GrantEncryptDecrypt(g iamdoc.Grantee, viaService string, more ...string) {
-	k.grant(g, "EncryptDecrypt", EncryptDecryptActions, append([]string{viaService}, more...))
+	k.grant(g, EncryptDecryptActions, append([]string{viaService}, more...))
+}
+
+// GrantSecretWriter lets grantee decrypt and generate data keys, only through
+// the named services: what writing a new secret version needs.
+func (k *Key) GrantSecretWriter(g iamdoc.Grantee, viaService string, more ...string) {
+	k.grant(g, SecretWriterActions, append([]string{viaService}, more...))
+}
+
+// AllowLogGroup lets CloudWatch Logs encrypt the named log group with the key,
+// and no other log group (kms:EncryptionContext:aws:logs:arn).
+func (k *Key) AllowLogGroup(name string) {
+	k.logGroups = append(k.logGroups, fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", k.props.Region, k.props.AccountID, name))
+	k.policy.Put(iamdoc.Statement{
+		Sid:        "CloudWatchLogsEncryptTheServiceLogGroups",
+		Principals: []iamdoc.Principal{{Type: "Service", Identifiers: []string{"logs." + k.props.Region + ".amazonaws.com"}}},
+		Actions:    LogsActions,
+		Resources:  []string{"*"},
+		Conditions: []iamdoc.Condition{{Test: "ArnEquals", Variable: "kms:EncryptionContext:aws:logs:arn", Values: k.logGroups}},
+	})
 }
 
 // grant writes the same permission on both sides: the grantee's identity policy
 // and the key policy, both conditioned on kms:ViaService (at least one service:
-// direct use of the key is never granted).
-func (k *Key) grant(g iamdoc.Grantee, what string, actions []string, viaServices []string) {
+// direct use of the key is never granted). Grants to one grantee through the
+// same services merge into one statement.
+func (k *Key) grant(g iamdoc.Grantee, actions []string, viaServices []string) {
 	endpoints := make([]string, 0, len(viaServices))
 	for _, s := range viaServices {
 		endpoints = append(endpoints, iamdoc.ServiceEndpoint(s, k.props.Region))
 	}
+	sid := fmt.Sprintf("%sUsesKeyVia%s", g.GranteeName(), joinTitle(viaServices))
+	k.granted[sid] = union(k.granted[sid], actions)
 	via := iamdoc.Condition{Test: "StringEquals", Variable: "kms:ViaService", Values: endpoints}
-	sid := fmt.Sprintf("%s%sVia%s", g.GranteeName(), what, joinTitle(viaServices))
-	if k.granted[sid] {
-		return
-	}
-	k.granted[sid] = true
 	g.AddToPrincipalPolicy(iamdoc.Statement{
-		Sid: sid, Actions: actions, Resources: []string{*k.Arn()}, Conditions: []iamdoc.Condition{via},
+		Sid: sid, Actions: k.granted[sid], Resources: []string{*k.Arn()}, Conditions: []iamdoc.Condition{via},
 	})
-	k.policy.Add(iamdoc.Statement{
+	k.policy.Put(iamdoc.Statement{
 		Sid:        sid,
 		Principals: []iamdoc.Principal{{Type: "AWS", Identifiers: []string{g.PrincipalArn()}}},
-		Actions:    actions,
+		Actions:    k.granted[sid],
 		Resources:  []string{"*"},
 		Conditions: []iamdoc.Condition{via, {Test: "StringEquals", Variable: "kms:CallerAccount", Values: []string{k.props.AccountID}}},
 	})
+}
+
+func union(a, b []string) []string {
+	out := append([]string(nil), a...)
+	for _, x := range b {
+		found := false
+		for _, y := range out {
+			found = found || x == y
+		}
+		if !found {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // AllowServicePrincipal lets an AWS service principal (e.g. logs.<region>.amazonaws.com)

@@ -1,5 +1,6 @@
 // Package service composes the FP Calibration Service infrastructure of one
-// environment: provider, state backend, KMS key, data store and outputs.
+// environment: provider, state backend, KMS key, data store, salt secret and
+// its rotation, IAM roles built from grants, log groups, and outputs.
 package service
 
 import (
@@ -9,7 +10,9 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/phase-mirror/fp-calibration-infra/config"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/access"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/datastore"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/logs"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/secrets"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
 )
@@ -18,6 +21,9 @@ import (
 // (5.84) and newer 5.x releases such as the 5.100 in the local mirror.
 const AWSProviderConstraint = "~> 5.84"
 
+// MetricNamespace is where the application publishes its custom metrics.
+const MetricNamespace = "PhaseMirror/FPCalibration"
+
 // Stack is one environment's stack.
 type Stack struct {
 	// Stack is the CDKTF stack every resource of the environment belongs to.
@@ -25,12 +31,32 @@ type Stack struct {
 	Env       config.Environment
 	Key       *secrets.Key
 	DataStore *datastore.DataStore
+	Salt      *secrets.Salt
+	Roles     Roles
+	LogGroups LogGroups
+	props     Props
+}
+
+// Roles are the three Lambda execution roles.
+type Roles struct {
+	FPIngestion, CalibrationQuery, SaltRotator *access.Role
+}
+
+// LogGroups are the Lambda log groups, one per function.
+type LogGroups struct {
+	FPIngestion, CalibrationQuery, SaltRotator *logs.LogGroup
+}
+
+// Props are what a stack needs besides its settings.
+type Props struct {
+	// RotatorPackage is the built salt rotation Lambda. Required.
+	RotatorPackage secrets.RotatorPackage
 }
 
 // NewStack composes the environment's stack under scope, named after the environment.
-func NewStack(scope constructs.Construct, env config.Environment) (*Stack, error) {
+func NewStack(scope constructs.Construct, env config.Environment, props Props) (*Stack, error) {
 	stack := cdktf.NewTerraformStack(scope, jsii.String(env.Name))
-	s := &Stack{Stack: stack, Env: env}
+	s := &Stack{Stack: stack, Env: env, props: props}
 	stack.AddOverride(jsii.String("terraform.required_providers.aws.version"), jsii.String(AWSProviderConstraint))
 	provider.NewAwsProvider(stack, jsii.String("aws"), &provider.AwsProviderConfig{
 		Region:            jsii.String(env.Region),
@@ -43,28 +69,147 @@ func NewStack(scope constructs.Construct, env config.Environment) (*Stack, error
 	})
 	statestore.Configure(stack, env)
 
-	var err error
-	if s.Key, err = secrets.NewKey(stack, "key", secrets.KeyProps{
-		AliasName:             "alias/" + env.ProjectName + "-secrets-" + env.Name,
-		Description:           "Encrypts the " + env.ProjectName + " FP Calibration Service data of " + env.Name,
-		AccountID:             env.AccountID,
-		Region:                env.Region,
-		PreventDestroy:        env.IsProduction(),
-		AccountUseViaServices: []string{"dynamodb", "ssm"},
-	}); err != nil {
-		return nil, err
-	}
-	if s.DataStore, err = datastore.New(stack, "datastore", datastore.Props{
-		Project:            env.ProjectName,
-		Environment:        env.Name,
-		Key:                s.Key,
-		DeletionProtection: env.DeletionProtection,
-		PreventDestroy:     env.IsProduction(),
-	}); err != nil {
-		return nil, err
+	steps := []func() error{s.key, s.dataStore, s.logGroups, s.roles, s.salt, s.grants}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return nil, err
+		}
 	}
 	s.outputs()
 	return s, nil
+}
+
+func (s *Stack) name(what string) string { return s.Env.ProjectName + "-" + what + "-" + s.Env.Name }
+
+func (s *Stack) key() (err error) {
+	s.Key, err = secrets.NewKey(s.Stack, "key", secrets.KeyProps{
+		AliasName:             "alias/" + s.name("secrets"),
+		Description:           "Encrypts the " + s.Env.ProjectName + " FP Calibration Service data of " + s.Env.Name,
+		AccountID:             s.Env.AccountID,
+		Region:                s.Env.Region,
+		PreventDestroy:        s.Env.IsProduction(),
+		AccountUseViaServices: []string{"dynamodb", "ssm"},
+	})
+	return err
+}
+
+func (s *Stack) dataStore() (err error) {
+	s.DataStore, err = datastore.New(s.Stack, "datastore", datastore.Props{
+		Project:            s.Env.ProjectName,
+		Environment:        s.Env.Name,
+		Key:                s.Key,
+		DeletionProtection: s.Env.DeletionProtection,
+		PreventDestroy:     s.Env.IsProduction(),
+	})
+	return err
+}
+
+func (s *Stack) logGroups() error {
+	for _, lg := range []struct {
+		id   string
+		fn   string
+		dest **logs.LogGroup
+	}{
+		{"fp_ingestion_logs", s.Env.Functions.FPIngestion, &s.LogGroups.FPIngestion},
+		{"calibration_query_logs", s.Env.Functions.CalibrationQuery, &s.LogGroups.CalibrationQuery},
+		{"salt_rotator_logs", s.Env.Functions.SaltRotator, &s.LogGroups.SaltRotator},
+	} {
+		group, err := logs.NewLogGroup(s.Stack, lg.id, logs.LogGroupProps{FunctionName: lg.fn, RetentionDays: s.Env.LogRetentionDays, Key: s.Key})
+		if err != nil {
+			return err
+		}
+		*lg.dest = group
+	}
+	return nil
+}
+
+// saltName is the secret's name; the application is configured with it.
+func (s *Stack) saltName() string {
+	return "/" + s.Env.ProjectName + "/fp-calibration/hmac-salt-" + s.Env.Name
+}
+
+func (s *Stack) roles() error {
+	var tables []string
+	for _, t := range s.DataStore.Tables() {
+		tables = append(tables, t.Name())
+	}
+	ceiling, err := access.EnvironmentCeiling(access.CeilingProps{
+		Region: s.Env.Region, AccountID: s.Env.AccountID,
+		TableNames:        tables,
+		DynamoDBActions:   []string{datastore.GetItem, datastore.PutItem, datastore.Query, datastore.Scan},
+		SecretName:        s.saltName(),
+		SaltParameterName: secrets.ParameterStoreReferencePrefix + s.saltName(),
+		KeyServices:       []string{"dynamodb", "secretsmanager"},
+		FunctionNames:     []string{s.Env.Functions.FPIngestion, s.Env.Functions.CalibrationQuery, s.Env.Functions.SaltRotator},
+		MetricNamespace:   MetricNamespace,
+	})
+	if err != nil {
+		return err
+	}
+	boundary, err := access.NewBoundary(s.Stack, "lambda_boundary", access.BoundaryProps{Name: s.name("lambda-boundary"), Statements: ceiling})
+	if err != nil {
+		return err
+	}
+	for _, r := range []struct {
+		id, name, grantee, description string
+		dest                           **access.Role
+	}{
+		{"fp_ingestion_role", s.name("fp-ingestion-lambda"), "FpIngestion", "FP ingestion Lambda: reads consent and the salt, writes calibration events", &s.Roles.FPIngestion},
+		{"calibration_query_role", s.name("calibration-query-lambda"), "CalibrationQuery", "Calibration query Lambda: queries and scans calibration data", &s.Roles.CalibrationQuery},
+		{"salt_rotator_role", s.name("salt-rotator-lambda"), "SaltRotator", "Salt rotation Lambda: rotates the HMAC salt secret", &s.Roles.SaltRotator},
+	} {
+		role, err := access.NewRole(s.Stack, r.id, access.RoleProps{
+			Name: r.name, GranteeName: r.grantee, Description: r.description, AccountID: s.Env.AccountID, Boundary: boundary,
+		})
+		if err != nil {
+			return err
+		}
+		*r.dest = role
+	}
+	return nil
+}
+
+func (s *Stack) salt() (err error) {
+	s.Salt, err = secrets.NewSalt(s.Stack, "salt", secrets.SaltProps{
+		Name:                s.saltName(),
+		Key:                 s.Key,
+		AccountID:           s.Env.AccountID,
+		RecoveryWindowDays:  s.Env.SecretRecoveryWindowDays,
+		PreventDestroy:      s.Env.IsProduction(),
+		RotatorFunctionName: s.Env.Functions.SaltRotator,
+		RotatorRole:         s.Roles.SaltRotator,
+		RotatorPackage:      s.props.RotatorPackage,
+		RotatorDependsOn:    []cdktf.ITerraformDependable{s.LogGroups.SaltRotator.Dependable()},
+	})
+	return err
+}
+
+// grants is the whole of the roles' permissions: what "What each role needs"
+// in the service's specification lists, and nothing more.
+func (s *Stack) grants() error {
+	ingestion, query, rotator := s.Roles.FPIngestion, s.Roles.CalibrationQuery, s.Roles.SaltRotator
+	data := s.DataStore
+	for _, g := range []func() error{
+		func() error {
+			return data.ConsentTable.Grant(ingestion, "ReadsConsent", []string{datastore.GetItem, datastore.Query})
+		},
+		func() error {
+			return data.CalibrationTable.Grant(ingestion, "WritesCalibrationEvents", []string{datastore.PutItem})
+		},
+		func() error {
+			return data.CalibrationTable.Grant(query, "QueriesCalibration", []string{datastore.Query, datastore.Scan}, datastore.RuleIndex)
+		},
+	} {
+		if err := g(); err != nil {
+			return err
+		}
+	}
+	s.Salt.GrantReadThroughParameterStore(ingestion, s.Env.Region)
+	ingestion.GrantPutMetricData(MetricNamespace)
+	s.LogGroups.FPIngestion.GrantWriteLogs(ingestion)
+	s.LogGroups.CalibrationQuery.GrantWriteLogs(query)
+	s.LogGroups.SaltRotator.GrantWriteLogs(rotator) // the rotation grant itself is made by the salt
+	return nil
 }
 
 // outputs names every output after its resource (terraform-aws-modules style).
@@ -87,6 +232,24 @@ func (s *Stack) outputs() {
 	s.output("kms_key_arn", s.Key.Arn(), "ARN of the customer-managed key that encrypts this environment's data")
 	s.output("kms_key_alias", s.Key.AliasName(), "Alias of the customer-managed key")
 	s.output("redaction_nonce_parameter_name", s.DataStore.NonceParameterName(), "SSM SecureString holding the redaction nonce (value set out of band)")
+	s.output("salt_secret_name", jsii.String(s.Salt.Name()), "Secrets Manager secret holding the HMAC salt (64 lowercase hex characters)")
+	s.output("salt_secret_arn", s.Salt.Arn(), "ARN of the HMAC salt secret")
+	s.output("anonymizer_salt_parameter_name", jsii.String(s.Salt.ParameterName()), "Name the anonymizer passes to SSM GetParameter (with decryption) to read the salt")
+	s.output("salt_rotator_function_name", s.Salt.RotatorFunctionName(), "Lambda function that rotates the salt")
+	s.output("salt_rotator_function_arn", s.Salt.RotatorFunctionArn(), "ARN of the salt rotation function")
+	for _, r := range []struct {
+		prefix string
+		role   *access.Role
+		logs   *logs.LogGroup
+	}{
+		{"fp_ingestion", s.Roles.FPIngestion, s.LogGroups.FPIngestion},
+		{"calibration_query", s.Roles.CalibrationQuery, s.LogGroups.CalibrationQuery},
+		{"salt_rotator", s.Roles.SaltRotator, s.LogGroups.SaltRotator},
+	} {
+		s.output(r.prefix+"_role_name", jsii.String(r.role.Name()), "Execution role of the "+r.logs.FunctionName()+" function")
+		s.output(r.prefix+"_role_arn", r.role.Arn(), "ARN of the execution role of "+r.logs.FunctionName())
+		s.output(r.prefix+"_log_group_name", jsii.String(r.logs.Name()), "Log group of "+r.logs.FunctionName())
+	}
 }
 
 func (s *Stack) output(name string, value *string, description string) {

@@ -1,0 +1,73 @@
+package access
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
+)
+
+// CeilingProps names what one environment's roles may ever touch.
+type CeilingProps struct {
+	Region, AccountID string
+	// TableNames are the environment's tables (their indexes are included).
+	TableNames []string
+	// DynamoDBActions are the data-plane actions the service uses.
+	DynamoDBActions []string
+	// SecretName is the salt secret's name.
+	SecretName string
+	// SaltParameterName is the Parameter Store reference path of the salt.
+	SaltParameterName string
+	// KeyServices are the services through which a key of this account may be used.
+	KeyServices []string
+	// FunctionNames are the environment's Lambda functions (their log groups).
+	FunctionNames []string
+	// MetricNamespace is the only namespace metrics may be published in.
+	MetricNamespace string
+}
+
+// EnvironmentCeiling is the permissions boundary of an environment: written
+// independently of the grants, from names only, it confines every role to its
+// own environment's resources, so a grant that reached another environment
+// (or an attached managed policy) would still be denied.
+func EnvironmentCeiling(p CeilingProps) ([]iamdoc.Statement, error) {
+	if p.Region == "" || p.AccountID == "" || len(p.TableNames) == 0 || p.SecretName == "" ||
+		len(p.KeyServices) == 0 || len(p.FunctionNames) == 0 || p.MetricNamespace == "" || len(p.DynamoDBActions) == 0 {
+		return nil, errors.New("access.CeilingProps: every field is required")
+	}
+	arn := func(service, resource string) string {
+		return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, p.Region, p.AccountID, resource)
+	}
+	var tables []string
+	for _, t := range p.TableNames {
+		tables = append(tables, arn("dynamodb", "table/"+t), arn("dynamodb", "table/"+t+"/index/*"))
+	}
+	var logGroups []string
+	for _, f := range p.FunctionNames {
+		logGroups = append(logGroups, arn("logs", "log-group:/aws/lambda/"+f), arn("logs", "log-group:/aws/lambda/"+f+":*"))
+	}
+	var via []string
+	for _, s := range p.KeyServices {
+		via = append(via, iamdoc.ServiceEndpoint(s, p.Region))
+	}
+	return []iamdoc.Statement{
+		{Sid: "CeilingTablesOfThisEnvironment", Actions: p.DynamoDBActions, Resources: tables},
+		{Sid: "CeilingSaltSecretOfThisEnvironment",
+			Actions: []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"},
+			// Secrets Manager appends "-" and six random characters to a secret's ARN.
+			Resources: []string{arn("secretsmanager", "secret:"+p.SecretName+"-??????")}},
+		{Sid: "CeilingSaltThroughParameterStore", Actions: []string{"ssm:GetParameter"}, Resources: []string{arn("ssm", "parameter"+p.SaltParameterName)}},
+		// Keys are named by pattern, not by the environment's key ARN: the key
+		// policy names the roles, the roles name this boundary, so naming the key
+		// here would be a dependency cycle. Which key a role may use is decided by
+		// the key policies that name it (only this environment's key does).
+		{Sid: "CeilingKeysThroughServices", Actions: []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}, Resources: []string{arn("kms", "key/*")},
+			Conditions: []iamdoc.Condition{
+				{Test: "StringEquals", Variable: "kms:ViaService", Values: via},
+				{Test: "StringEquals", Variable: "kms:CallerAccount", Values: []string{p.AccountID}},
+			}},
+		{Sid: "CeilingLogsOfThisEnvironment", Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resources: logGroups},
+		{Sid: "CeilingMetricsInTheServiceNamespace", Actions: []string{"cloudwatch:PutMetricData"}, Resources: []string{"*"},
+			Conditions: []iamdoc.Condition{{Test: "StringEquals", Variable: "cloudwatch:namespace", Values: []string{p.MetricNamespace}}}},
+	}, nil
+}
