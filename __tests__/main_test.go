@@ -21,9 +21,11 @@ var update = flag.Bool("update", false, "rewrite the golden snapshots under test
 
 // Filled by TestMain.
 var (
-	outdir string                // the synthesized cdktf.out
-	envs   []config.Environment  // the shipped settings
-	stacks map[string]*StackJSON // synthesized stacks by name
+	outdir string // the synthesized cdktf.out
+	// secondOutdir holds a second synthesis of the same commit.
+	secondOutdir string
+	envs         []config.Environment  // the shipped settings
+	stacks       map[string]*StackJSON // synthesized stacks by name
 	// synthResult is what app.Synth reported.
 	synthResult app.Result
 )
@@ -50,6 +52,12 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 		return 1, err
 	}
 	if synthResult, err = app.Synth(outdir, envs); err != nil {
+		return 1, err
+	}
+	// A second synthesis in the same process (the Node runtime is warm, so it
+	// costs little) for the reproducibility test.
+	secondOutdir = filepath.Join(dir, "cdktf.out.second")
+	if _, err = app.Synth(secondOutdir, envs); err != nil {
 		return 1, err
 	}
 	jsii.Close()

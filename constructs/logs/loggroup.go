@@ -67,8 +67,8 @@ func (l *LogGroup) FunctionName() string { return l.props.FunctionName }
 // GrantWriteLogs lets grantee write log streams of this group only.
 func (l *LogGroup) GrantWriteLogs(g iamdoc.Grantee) {
 	g.AddToPrincipalPolicy(iamdoc.Statement{
-		Sid:       g.GranteeName() + "WritesItsOwnLogs",
-		Actions:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+		Sid:     g.GranteeName() + "WritesItsOwnLogs",
+		Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 		// CreateLogStream is authorised on the group, PutLogEvents on its streams
 		// ("<group arn>:log-stream:<name>"); ":*" cannot reach another group.
 		Resources: []string{*l.Arn(), *l.Arn() + ":*"},
