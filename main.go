@@ -37,6 +37,11 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for _, env := range envs {
+		for _, w := range env.Warnings {
+			fmt.Fprintln(stderr, "warning: "+w)
+		}
+	}
 	_, err = app.Synth(*outdir, envs)
 	return err
 }

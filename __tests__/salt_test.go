@@ -69,10 +69,7 @@ func TestSaltRotatesMonthlyThroughItsOwnLambda(t *testing.T) {
 			t.Errorf("%s: rotation %v", env, r)
 		}
 
-		perm := s.All("aws_lambda_permission")
-		if len(perm) != 1 {
-			t.Fatalf("%s: %d Lambda permissions", env, len(perm))
-		}
+		perm := []Named{s.One(t, "aws_lambda_permission", "principal", "secretsmanager.amazonaws.com")}
 		p := perm[0].Body
 		if p.Str("principal") != "secretsmanager.amazonaws.com" || p.Str("action") != "lambda:InvokeFunction" ||
 			p.Str("source_arn") != secret.Ref("arn") || p.Str("source_account") != e.AccountID || p.Str("function_name") != fn.Ref("function_name") {
@@ -173,4 +170,30 @@ func TestRotatorPackageSize(t *testing.T) {
 		t.Errorf("rotator package is %d bytes (Lambda zips are limited to 50 MiB)", synthResult.RotatorPackageBytes)
 	}
 	t.Logf("rotator package: %d bytes", synthResult.RotatorPackageBytes)
+}
+
+// TestRotationAgeIsCheckedTwiceADay: an EventBridge schedule invokes the
+// rotator with the age check, scoped by its own Lambda permission.
+func TestRotationAgeIsCheckedTwiceADay(t *testing.T) {
+	for _, env := range StackNames() {
+		s := stacks[env]
+		e := envByName(t, env)
+		fn := s.One(t, "aws_lambda_function", "function_name", e.Functions.SaltRotator)
+		rule := s.One(t, "aws_cloudwatch_event_rule", "name", "phase-mirror-salt-rotation-age-check-"+env)
+		if rule.Body.Str("schedule_expression") != "rate(12 hours)" {
+			t.Errorf("%s: schedule %q", env, rule.Body.Str("schedule_expression"))
+		}
+		target := s.All("aws_cloudwatch_event_target")
+		if len(target) != 1 || target[0].Body.Str("arn") != fn.Ref("arn") || target[0].Body.Str("rule") != rule.Ref("name") {
+			t.Fatalf("%s: targets %v", env, target)
+		}
+		want := `{"MaxAgeDays":35,"SecretId":"/phase-mirror/fp-calibration/hmac-salt-` + env + `","Step":"checkRotationAge"}`
+		if got := target[0].Body.Str("input"); got != want {
+			t.Errorf("%s: input %s, want %s", env, got, want)
+		}
+		perm := s.One(t, "aws_lambda_permission", "principal", "events.amazonaws.com").Body
+		if perm.Str("source_arn") != rule.Ref("arn") || perm.Str("source_account") != e.AccountID {
+			t.Errorf("%s: events permission not scoped to the rule: %v", env, perm)
+		}
+	}
 }

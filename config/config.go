@@ -23,6 +23,8 @@ type Environment struct {
 	AlertEmails AlertEmails
 	// Functions are the Lambda function names the roles, log groups and alarms refer to.
 	Functions FunctionNames
+	// FunctionTimeouts are the application functions' timeouts, for the duration alarms.
+	FunctionTimeouts FunctionTimeouts
 	// DeletionProtection turns on DynamoDB deletion protection (required in production).
 	DeletionProtection bool
 	// LogRetentionDays is how long Lambda logs are kept.
@@ -31,6 +33,13 @@ type Environment struct {
 	SecretRecoveryWindowDays int
 	// State selects where Terraform keeps this environment's state.
 	State StateSettings
+	// Warnings are accepted but doubtful settings, to print at synthesis.
+	Warnings []string
+}
+
+// FunctionTimeouts are the timeouts (seconds) the application's functions are deployed with.
+type FunctionTimeouts struct {
+	FPIngestion, CalibrationQuery int
 }
 
 // AlertEmails are the e-mail subscribers of the two alert topics.

@@ -70,12 +70,16 @@ func TestParseS3State(t *testing.T) {
 	}
 }
 
-func TestStagingMayHaveNoSubscribers(t *testing.T) {
+func TestStagingMayHaveNoSubscribersWithAWarning(t *testing.T) {
 	s := validSettings("staging")
-	s["alert_emails"] = map[string]any{"critical": []any{}, "warning": []any{}}
+	s["alert_emails"] = map[string]any{"critical": []any{}, "warning": []any{"team@example.com"}}
 	s["deletion_protection"] = false
-	if _, err := Parse("staging.json", "staging", encode(t, s)); err != nil {
+	env, err := Parse("staging.json", "staging", encode(t, s))
+	if err != nil {
 		t.Fatalf("staging without subscribers refused: %v", err)
+	}
+	if len(env.Warnings) != 1 || !strings.Contains(env.Warnings[0], `"alert_emails.critical" is empty`) {
+		t.Errorf("warnings %q", env.Warnings)
 	}
 }
 
@@ -119,6 +123,7 @@ func TestParseRefusesBadInput(t *testing.T) {
 		{name: "account id with letters", mutate: set("aws_account_id", "12345678901a"), field: "aws_account_id", want: "12 digits"},
 		{name: "missing account id", mutate: del("aws_account_id"), field: "aws_account_id", want: "required"},
 		{name: "log retention not accepted", mutate: set("log_retention_days", 10), field: "log_retention_days", want: "not a retention"},
+		{name: "timeout too long", mutate: set("fp_ingestion_timeout_seconds", 901), field: "fp_ingestion_timeout_seconds", want: "outside 1..900"},
 		{name: "recovery window too short", mutate: set("secret_recovery_window_days", 3), field: "secret_recovery_window_days", want: "outside 7..30"},
 		{name: "invalid function name", mutate: set("fp_ingestion_function_name", "fp ingestion"), field: "fp_ingestion_function_name", want: "not a valid Lambda function name"},
 		{name: "duplicate function names", mutate: func(m map[string]any) {

@@ -26,6 +26,8 @@ var fieldDocs = []FieldDoc{
 	{"fp_ingestion_function_name", "string", false, "`<project>-fp-ingestion-<env>`", "Lambda function name (1-64 of `A-Za-z0-9-_`)"},
 	{"calibration_query_function_name", "string", false, "`<project>-calibration-query-<env>`", "as above"},
 	{"salt_rotator_function_name", "string", false, "`<project>-salt-rotator-<env>`", "as above; the three names must differ"},
+	{"fp_ingestion_timeout_seconds", "number", false, fmt.Sprint(DefaultFunctionTimeoutSeconds), "1 to 900: the function's deployed timeout; its duration alarm fires at 80%"},
+	{"calibration_query_timeout_seconds", "number", false, fmt.Sprint(DefaultFunctionTimeoutSeconds), "as above"},
 	{"log_retention_days", "number", false, fmt.Sprint(DefaultLogRetentionDays), "one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)"},
 	{"secret_recovery_window_days", "number", false, fmt.Sprint(DefaultSecretRecoveryWindowDays), "7 to 30: days a deleted salt secret can still be restored"},
 	{"state.backend", "string", false, "`local`", "`local` or `s3`"},

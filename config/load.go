@@ -23,6 +23,8 @@ type settingsFile struct {
 	FPIngestionFunctionName      *string          `json:"fp_ingestion_function_name"`
 	CalibrationQueryFunctionName *string          `json:"calibration_query_function_name"`
 	SaltRotatorFunctionName      *string          `json:"salt_rotator_function_name"`
+	FPIngestionTimeoutSeconds    *int             `json:"fp_ingestion_timeout_seconds"`
+	CalibrationQueryTimeoutSecs  *int             `json:"calibration_query_timeout_seconds"`
 	DeletionProtection           *bool            `json:"deletion_protection"`
 	LogRetentionDays             *int             `json:"log_retention_days"`
 	SecretRecoveryWindowDays     *int             `json:"secret_recovery_window_days"`
@@ -46,6 +48,7 @@ const (
 	DefaultLogRetentionDays         = 90
 	DefaultSecretRecoveryWindowDays = 30
 	DefaultStateKeyPrefix           = "phase-mirror"
+	DefaultFunctionTimeoutSeconds   = 30
 )
 
 // Error is a settings problem: the file, the field (a JSON path such as

@@ -93,6 +93,9 @@ func validate(file, want string, raw settingsFile) (Environment, error) {
 		if len(*sev.list) == 0 && env.IsProduction() {
 			return fail(field, "is empty in production: alarms would reach no one", "list at least one e-mail address that is watched")
 		}
+		if len(*sev.list) == 0 {
+			env.Warnings = append(env.Warnings, fmt.Sprintf("%s: field %q is empty: %s alarms of %s reach no one", file, field, sev.name, env.Name))
+		}
 		for i, addr := range *sev.list {
 			if problem := checkEmail(addr); problem != "" {
 				return fail(fmt.Sprintf("%s[%d]", field, i), problem, "write a plain address such as oncall@example.com (no display name)")
@@ -109,6 +112,23 @@ func validate(file, want string, raw settingsFile) (Environment, error) {
 	var err error
 	if env.Functions, err = functionNames(file, env, raw); err != nil {
 		return Environment{}, err
+	}
+
+	for _, t := range []struct {
+		field string
+		value *int
+		dest  *int
+	}{
+		{"fp_ingestion_timeout_seconds", raw.FPIngestionTimeoutSeconds, &env.FunctionTimeouts.FPIngestion},
+		{"calibration_query_timeout_seconds", raw.CalibrationQueryTimeoutSecs, &env.FunctionTimeouts.CalibrationQuery},
+	} {
+		*t.dest = DefaultFunctionTimeoutSeconds
+		if t.value != nil {
+			if *t.value < 1 || *t.value > 900 {
+				return fail(t.field, fmt.Sprintf("%d is outside 1..900", *t.value), "set the function's timeout in seconds, as deployed (Lambda allows 1 to 900)")
+			}
+			*t.dest = *t.value
+		}
 	}
 
 	env.LogRetentionDays = DefaultLogRetentionDays

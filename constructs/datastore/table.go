@@ -114,6 +114,9 @@ func (t *Table) Name() string { return t.props.Name }
 // Arn is the table's ARN.
 func (t *Table) Arn() *string { return t.table.Arn() }
 
+// Dependable is the table resource, for depends_on.
+func (t *Table) Dependable() cdktf.ITerraformDependable { return t.table }
+
 // Indexes are the table's global secondary indexes.
 func (t *Table) Indexes() []Index { return append([]Index(nil), t.props.Indexes...) }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/constructs/access"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/datastore"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/logs"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/monitoring"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/secrets"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
 )
@@ -22,19 +23,20 @@ import (
 const AWSProviderConstraint = "~> 5.84"
 
 // MetricNamespace is where the application publishes its custom metrics.
-const MetricNamespace = "PhaseMirror/FPCalibration"
+const MetricNamespace = monitoring.Namespace
 
 // Stack is one environment's stack.
 type Stack struct {
 	// Stack is the CDKTF stack every resource of the environment belongs to.
-	Stack     cdktf.TerraformStack
-	Env       config.Environment
-	Key       *secrets.Key
-	DataStore *datastore.DataStore
-	Salt      *secrets.Salt
-	Roles     Roles
-	LogGroups LogGroups
-	props     Props
+	Stack      cdktf.TerraformStack
+	Env        config.Environment
+	Key        *secrets.Key
+	DataStore  *datastore.DataStore
+	Salt       *secrets.Salt
+	Roles      Roles
+	LogGroups  LogGroups
+	Monitoring *monitoring.Monitoring
+	props      Props
 }
 
 // Roles are the three Lambda execution roles.
@@ -69,7 +71,7 @@ func NewStack(scope constructs.Construct, env config.Environment, props Props) (
 	})
 	statestore.Configure(stack, env)
 
-	steps := []func() error{s.key, s.dataStore, s.logGroups, s.roles, s.salt, s.grants}
+	steps := []func() error{s.key, s.dataStore, s.logGroups, s.roles, s.salt, s.grants, s.monitoring}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
@@ -180,6 +182,49 @@ func (s *Stack) salt() (err error) {
 		RotatorRole:         s.Roles.SaltRotator,
 		RotatorPackage:      s.props.RotatorPackage,
 		RotatorDependsOn:    []cdktf.ITerraformDependable{s.LogGroups.SaltRotator.Dependable()},
+		AgeCheckRuleName:    s.name("salt-rotation-age-check"),
+	})
+	return err
+}
+
+func (s *Stack) monitoring() (err error) {
+	data := s.DataStore
+	fns := s.Env.Functions
+	lambdaErrors := func(short, name string, timeout int) monitoring.Function {
+		return monitoring.Function{Short: short, Name: name, TimeoutSeconds: timeout,
+			ErrorsThreshold: 10, ErrorsPeriods: 2, ErrorsSeverity: monitoring.Warning, ErrorsRunbook: "lambda-errors"}
+	}
+	s.Monitoring, err = monitoring.New(s.Stack, "monitoring", monitoring.Props{
+		Inputs: monitoring.Inputs{
+			Project: s.Env.ProjectName, Environment: s.Env.Name,
+			Tables: []monitoring.Table{
+				{Short: "consent-store", Name: data.ConsentTable.Name()},
+				{Short: "calibration-store", Name: data.CalibrationTable.Name()},
+				{Short: "fp-events", Name: data.FPEventsTable.Name()},
+				{Short: "block-counter", Name: data.BlockCounterTable.Name()},
+			},
+			ThrottleCriticalTable: data.CalibrationTable.Name(),
+			Functions: []monitoring.Function{
+				lambdaErrors("fp-ingestion", fns.FPIngestion, s.Env.FunctionTimeouts.FPIngestion),
+				lambdaErrors("calibration-query", fns.CalibrationQuery, s.Env.FunctionTimeouts.CalibrationQuery),
+				// A failed rotation or an overdue salt fails the rotator: one error is critical.
+				{Short: "salt-rotator", Name: fns.SaltRotator, TimeoutSeconds: secrets.RotatorTimeoutSeconds,
+					ErrorsThreshold: 0, ErrorsPeriods: 1, ErrorsSeverity: monitoring.Critical, ErrorsRunbook: "salt-rotation"},
+			},
+			RotatorFunction: fns.SaltRotator,
+			TableOperations: []string{"GetItem", "Query", "Scan", "PutItem", "UpdateItem"},
+		},
+		Region: s.Env.Region, AccountID: s.Env.AccountID, Key: s.Key,
+		CriticalEmails: s.Env.AlertEmails.Critical, WarningEmails: s.Env.AlertEmails.Warning,
+		LogGroups: map[string]string{
+			"fp-ingestion": s.LogGroups.FPIngestion.Name(), "calibration-query": s.LogGroups.CalibrationQuery.Name(), "salt-rotator": s.LogGroups.SaltRotator.Name(),
+		},
+		ContributorInsights: []monitoring.ContributorInsight{
+			// Consent is read by orgId on every FP report: shows which organizations dominate traffic.
+			{TableName: data.ConsentTable.Name(), DependsOn: data.ConsentTable.Dependable()},
+			// Calibration is queried by ruleId on rule-index: shows hot rules before they throttle.
+			{TableName: data.CalibrationTable.Name(), Index: datastore.RuleIndex, DependsOn: data.CalibrationTable.Dependable()},
+		},
 	})
 	return err
 }
@@ -237,6 +282,9 @@ func (s *Stack) outputs() {
 	s.output("anonymizer_salt_parameter_name", jsii.String(s.Salt.ParameterName()), "Name the anonymizer passes to SSM GetParameter (with decryption) to read the salt")
 	s.output("salt_rotator_function_name", s.Salt.RotatorFunctionName(), "Lambda function that rotates the salt")
 	s.output("salt_rotator_function_arn", s.Salt.RotatorFunctionArn(), "ARN of the salt rotation function")
+	s.output("critical_alerts_topic_arn", s.Monitoring.TopicArn(monitoring.Critical), "SNS topic of critical alarms ("+s.Monitoring.TopicName(monitoring.Critical)+")")
+	s.output("warning_alerts_topic_arn", s.Monitoring.TopicArn(monitoring.Warning), "SNS topic of warning alarms ("+s.Monitoring.TopicName(monitoring.Warning)+")")
+	s.output("dashboard_name", jsii.String(monitoring.DashboardName(s.Env.Name)), "CloudWatch dashboard of the environment")
 	for _, r := range []struct {
 		prefix string
 		role   *access.Role

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -32,6 +33,11 @@ const (
 	StepFinish = "finishSecret"
 )
 
+// StepCheckAge is not a rotation step: a daily EventBridge schedule sends it so
+// that a rotation that silently stopped (disabled, or failing before the
+// function ran) fails this function, which the rotator's errors alarm reports.
+const StepCheckAge = "checkRotationAge"
+
 // SaltPattern is the only value the application accepts.
 var SaltPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
@@ -40,6 +46,8 @@ type Event struct {
 	Step               string `json:"Step"`
 	SecretID           string `json:"SecretId"`
 	ClientRequestToken string `json:"ClientRequestToken"`
+	// MaxAgeDays is the oldest the current salt may be (StepCheckAge only).
+	MaxAgeDays int `json:"MaxAgeDays,omitempty"`
 }
 
 // SecretsManager is the part of the Secrets Manager API rotation uses; the
@@ -58,6 +66,7 @@ var (
 	ErrUnknownVersion     = errors.New("the token is not a version of the secret")
 	ErrNotStagedPending   = errors.New("the version is not staged AWSPENDING for rotation")
 	ErrMalformedSalt      = errors.New("the pending salt is not 64 lowercase hex characters")
+	ErrRotationOverdue    = errors.New("the salt has not been rotated within its maximum age")
 	errMissingIdentifiers = errors.New("the event lacks SecretId or ClientRequestToken")
 )
 
@@ -66,14 +75,18 @@ type Rotator struct {
 	Client SecretsManager
 	// Random is the source of salt bytes (crypto/rand.Reader when nil).
 	Random io.Reader
+	// Now is the clock of the age check (time.Now when nil).
+	Now func() time.Time
 }
 
 // Handle runs one step of the rotation.
 func (r *Rotator) Handle(ctx context.Context, ev Event) error {
 	switch ev.Step {
 	case StepCreate, StepSet, StepTest, StepFinish:
+	case StepCheckAge:
+		return r.checkAge(ctx, ev)
 	default:
-		return fmt.Errorf("%w %q: expected one of %s, %s, %s, %s", ErrUnknownStep, ev.Step, StepCreate, StepSet, StepTest, StepFinish)
+		return fmt.Errorf("%w %q: expected one of %s, %s, %s, %s (or %s)", ErrUnknownStep, ev.Step, StepCreate, StepSet, StepTest, StepFinish, StepCheckAge)
 	}
 	if ev.SecretID == "" || ev.ClientRequestToken == "" {
 		return errMissingIdentifiers
@@ -167,6 +180,36 @@ func (r *Rotator) finishSecret(ctx context.Context, ev Event, versions map[strin
 	}
 	if _, err := r.Client.UpdateSecretVersionStage(ctx, in); err != nil {
 		return fmt.Errorf("promote version %s of %s: %w", ev.ClientRequestToken, ev.SecretID, err)
+	}
+	return nil
+}
+
+// checkAge fails when the secret's last rotation (or its creation, if it never
+// rotated) is older than MaxAgeDays, or when rotation is disabled.
+func (r *Rotator) checkAge(ctx context.Context, ev Event) error {
+	if ev.SecretID == "" || ev.MaxAgeDays <= 0 {
+		return errors.New("the age check needs SecretId and a positive MaxAgeDays")
+	}
+	desc, err := r.Client.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(ev.SecretID)})
+	if err != nil {
+		return fmt.Errorf("describe %s: %w", ev.SecretID, err)
+	}
+	if !aws.ToBool(desc.RotationEnabled) {
+		return fmt.Errorf("%w: %s", ErrRotationDisabled, ev.SecretID)
+	}
+	last := desc.LastRotatedDate
+	if last == nil {
+		last = desc.CreatedDate
+	}
+	if last == nil {
+		return fmt.Errorf("%s has neither a last rotation nor a creation date", ev.SecretID)
+	}
+	now := time.Now
+	if r.Now != nil {
+		now = r.Now
+	}
+	if age := now().Sub(*last); age > time.Duration(ev.MaxAgeDays)*24*time.Hour {
+		return fmt.Errorf("%w: %s last rotated %s ago (maximum %d days)", ErrRotationOverdue, ev.SecretID, age.Round(time.Hour), ev.MaxAgeDays)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -18,6 +19,8 @@ const secretID = "/phase-mirror/fp-calibration/hmac-salt-staging"
 // fakeSecret is an in-memory Secrets Manager secret with versions and stages.
 type fakeSecret struct {
 	rotationEnabled bool
+	created         *time.Time
+	lastRotated     *time.Time
 	values          map[string]string   // version id -> value (absent: no value yet)
 	stages          map[string][]string // version id -> stages
 	writes          int                 // number of mutating calls
@@ -32,7 +35,8 @@ func (f *fakeSecret) DescribeSecret(_ context.Context, in *secretsmanager.Descri
 	for id, s := range f.stages {
 		stages[id] = append([]string(nil), s...)
 	}
-	return &secretsmanager.DescribeSecretOutput{Name: in.SecretId, RotationEnabled: aws.Bool(f.rotationEnabled), VersionIdsToStages: stages}, nil
+	return &secretsmanager.DescribeSecretOutput{Name: in.SecretId, RotationEnabled: aws.Bool(f.rotationEnabled), VersionIdsToStages: stages,
+		CreatedDate: f.created, LastRotatedDate: f.lastRotated}, nil
 }
 
 func (f *fakeSecret) GetSecretValue(_ context.Context, in *secretsmanager.GetSecretValueInput, _ ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
@@ -264,4 +268,40 @@ func copyStages(m map[string][]string) map[string][]string {
 		out[k] = append([]string(nil), v...)
 	}
 	return out
+}
+
+func TestAgeCheck(t *testing.T) {
+	now := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	daysAgo := func(d int) *time.Time { v := now.Add(-time.Duration(d) * 24 * time.Hour); return &v }
+	cases := []struct {
+		name    string
+		created *time.Time
+		rotated *time.Time
+		enabled bool
+		want    error
+	}{
+		{"rotated last month", daysAgo(400), daysAgo(25), true, nil},
+		{"rotation overdue", daysAgo(400), daysAgo(36), true, ErrRotationOverdue},
+		{"never rotated, just created", daysAgo(1), nil, true, nil},
+		{"never rotated, created long ago", daysAgo(90), nil, true, ErrRotationOverdue},
+		{"rotation disabled", daysAgo(400), daysAgo(1), false, ErrRotationDisabled},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake()
+			f.created, f.lastRotated, f.rotationEnabled = tc.created, tc.rotated, tc.enabled
+			r := &Rotator{Client: f, Now: func() time.Time { return now }}
+			err := r.Handle(context.Background(), Event{Step: StepCheckAge, SecretID: secretID, MaxAgeDays: 35})
+			if !errors.Is(err, tc.want) || (tc.want == nil && err != nil) {
+				t.Fatalf("error %v, want %v", err, tc.want)
+			}
+			if f.writes != 0 {
+				t.Error("the age check wrote to the secret")
+			}
+		})
+	}
+	r := &Rotator{Client: newFake()}
+	if err := r.Handle(context.Background(), Event{Step: StepCheckAge, SecretID: secretID}); err == nil {
+		t.Error("an age check without MaxAgeDays was accepted")
+	}
 }

@@ -1,0 +1,106 @@
+package monitoring
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/phase-mirror/fp-calibration-infra/constructs/monitoring/dashboard"
+)
+
+// DashboardName is the dashboard the operators know.
+func DashboardName(env string) string { return "PhaseMirror-FPCalibration-" + env }
+
+// DashboardBody builds the environment's dashboard: alarm status, table
+// capacity and throttles, Lambda invocations, errors and duration, the
+// application's custom metrics, and a Logs Insights widget of recent errors.
+func DashboardBody(p Props, specs []AlarmSpec) (string, error) {
+	var b dashboard.Builder
+	metric := func(title, stat string, metrics []dashboard.Metric, markers ...dashboard.Marker) dashboard.MetricProperties {
+		props := dashboard.MetricProperties{Title: title, Region: p.Region, View: "timeSeries", Period: 300, Stat: stat, Metrics: metrics}
+		if len(markers) > 0 {
+			props.Annotations = &dashboard.HorizontalMarker{Horizontal: markers}
+		}
+		return props
+	}
+	perTable := func(names ...string) []dashboard.Metric {
+		out := []dashboard.Metric{}
+		for _, t := range p.Tables {
+			for _, n := range names {
+				out = append(out, dashboard.Metric{Namespace: "AWS/DynamoDB", Name: n, Dimensions: [][2]string{{"TableName", t.Name}}, Label: t.Short + " " + n})
+			}
+		}
+		return out
+	}
+	perFunction := func(stat string, names ...string) []dashboard.Metric {
+		out := []dashboard.Metric{}
+		for _, f := range p.Functions {
+			for _, n := range names {
+				out = append(out, dashboard.Metric{Namespace: "AWS/Lambda", Name: n, Dimensions: [][2]string{{"FunctionName", f.Name}}, Stat: stat, Label: f.Short + " " + n})
+			}
+		}
+		return out
+	}
+	custom := func(name, stat string) dashboard.Metric {
+		return dashboard.Metric{Namespace: Namespace, Name: name, Dimensions: [][2]string{{"Environment", p.Environment}}, Stat: stat, Label: name + " (" + stat + ")"}
+	}
+	var alarmArns []string
+	runbooks := map[string]bool{}
+	for _, s := range specs {
+		alarmArns = append(alarmArns, fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s", p.Region, p.AccountID, s.Name))
+		runbooks[s.Runbook] = true
+	}
+	var links []string
+	for r := range runbooks {
+		links = append(links, "`docs/runbooks/"+r+".md`")
+	}
+	sort.Strings(links)
+
+	b.Add("text", 24, 2, dashboard.TextProperties{Markdown: fmt.Sprintf("# FP Calibration Service — %s\nAlarms: %d. Runbooks: %s", p.Environment, len(specs), strings.Join(links, ", "))})
+	b.Add("alarm", 24, 4, dashboard.AlarmProperties{Title: "Alarm status", Alarms: alarmArns})
+	b.Add("metric", 12, 6, metric("DynamoDB consumed capacity", "Sum", perTable("ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits")))
+	b.Add("metric", 12, 6, metric("DynamoDB throttled requests", "Sum", perTable("ReadThrottleEvents", "WriteThrottleEvents")))
+	b.Add("metric", 12, 6, metric("Lambda invocations and errors", "Sum", perFunction("Sum", "Invocations", "Errors", "Throttles")))
+	b.Add("metric", 12, 6, metric("Lambda duration (p99, ms)", "p99", perFunction("p99", "Duration")))
+	b.Add("metric", 12, 6, metric("Consent check failures and anonymization errors", "Sum",
+		[]dashboard.Metric{custom(ConsentCheckFailures, "Sum"), custom(AnonymizationErrors, "Sum")},
+		dashboard.Marker{Label: "anonymization alarm", Value: 5}, dashboard.Marker{Label: "consent alarm", Value: 10}))
+	b.Add("metric", 12, 6, metric("FP ingest latency (ms)", "Average",
+		[]dashboard.Metric{custom(FPIngestLatency, "Average"), custom(FPIngestLatency, "p99")},
+		dashboard.Marker{Label: "latency alarm", Value: 1000}))
+	var sources []string
+	for _, f := range p.Functions {
+		sources = append(sources, "'/aws/lambda/"+f.Name+"'")
+	}
+	b.Add("log", 24, 6, dashboard.LogProperties{
+		Title: "Recent errors (all functions)", Region: p.Region, View: "table",
+		Query: "SOURCE " + strings.Join(sources, " | SOURCE ") + " | " + errorsQuery + " | sort @timestamp desc | limit 50",
+	})
+	return b.Body()
+}
+
+// errorsQuery selects error lines of the service's functions.
+const errorsQuery = `fields @timestamp, @log, @message | filter @message like /(?i)(error|fail|panic|task timed out)/`
+
+// SavedQuery is a CloudWatch Logs Insights query definition.
+type SavedQuery struct {
+	ID, Name, Query string
+	LogGroups       []string
+}
+
+// SavedQueries are the saved Logs Insights queries of the environment.
+func SavedQueries(p Props) []SavedQuery {
+	prefix := p.Project + "/" + p.Environment + "/"
+	var all []string
+	for _, short := range sortedKeys(p.LogGroups) {
+		all = append(all, p.LogGroups[short])
+	}
+	return []SavedQuery{
+		{ID: "errors_by_function", Name: prefix + "errors-by-function", LogGroups: all,
+			Query: errorsQuery + " | stats count(*) as errors by @log | sort errors desc"},
+		{ID: "slowest_ingestions", Name: prefix + "slowest-fp-ingestions", LogGroups: []string{p.LogGroups["fp-ingestion"]},
+			Query: `filter @type = "REPORT" | fields @timestamp, @requestId, @duration, @billedDuration, @maxMemoryUsed | sort @duration desc | limit 25`},
+		{ID: "salt_rotation_history", Name: prefix + "salt-rotation-history", LogGroups: []string{p.LogGroups["salt-rotator"]},
+			Query: `fields @timestamp, @message | filter @message like /rotation step/ | parse @message "rotation step * of * (version *) *" as step, secret, version, outcome | sort @timestamp desc | limit 100`},
+	}
+}
