@@ -12,7 +12,7 @@ import (
 // testdata/. A change in synthesized output is a reviewable diff: rerun with
 // `go test ./__tests__ -run TestGoldenSnapshots -update` and commit it.
 func TestGoldenSnapshots(t *testing.T) {
-	for _, name := range StackNames() {
+	for _, name := range AllStackNames() {
 		got := stacks[name].Raw
 		golden := filepath.Join("testdata", name+".cdk.tf.json")
 		if *update {
@@ -36,7 +36,7 @@ func TestGoldenSnapshots(t *testing.T) {
 func TestSynthesisIsMachineIndependent(t *testing.T) {
 	cwd, _ := os.Getwd()
 	home, _ := os.UserHomeDir()
-	for _, name := range StackNames() {
+	for _, name := range AllStackNames() {
 		raw := string(stacks[name].Raw)
 		for _, leak := range []string{outdir, filepath.Dir(cwd), home, os.TempDir()} {
 			if leak != "" && leak != "/" && strings.Contains(raw, leak) {

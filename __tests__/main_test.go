@@ -15,6 +15,7 @@ import (
 
 	"github.com/phase-mirror/fp-calibration-infra/app"
 	"github.com/phase-mirror/fp-calibration-infra/config"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden snapshots under testdata/")
@@ -26,6 +27,8 @@ var (
 	secondOutdir string
 	envs         []config.Environment  // the shipped settings
 	stacks       map[string]*StackJSON // synthesized stacks by name
+	// remoteStacks are the same stacks synthesized with S3 remote state.
+	remoteStacks map[string]*StackJSON
 	// synthResult is what app.Synth reported.
 	synthResult app.Result
 )
@@ -54,6 +57,17 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 	if synthResult, err = app.Synth(outdir, envs); err != nil {
 		return 1, err
 	}
+	// The same environments with S3 remote state, for the backend tests.
+	remote := make([]config.Environment, len(envs))
+	for i, e := range envs {
+		e.State = config.StateSettings{Backend: config.StateS3, Bucket: statestore.StateBucketName(e), Region: e.Region,
+			KeyPrefix: config.DefaultStateKeyPrefix, KMSKeyArn: "arn:aws:kms:" + e.Region + ":" + e.AccountID + ":key/" + fakeKeyID}
+		remote[i] = e
+	}
+	remoteOutdir := filepath.Join(dir, "cdktf.out.remote")
+	if _, err = app.Synth(remoteOutdir, remote); err != nil {
+		return 1, err
+	}
 	// A second synthesis in the same process (the Node runtime is warm, so it
 	// costs little) for the reproducibility test.
 	secondOutdir = filepath.Join(dir, "cdktf.out.second")
@@ -62,18 +76,29 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 	}
 	jsii.Close()
 
-	stacks = map[string]*StackJSON{}
-	for _, name := range StackNames() {
-		s, err := LoadStack(filepath.Join(outdir, "stacks", name, "cdk.tf.json"))
-		if err != nil {
+	stacks, remoteStacks = map[string]*StackJSON{}, map[string]*StackJSON{}
+	for _, name := range AllStackNames() {
+		if stacks[name], err = LoadStack(filepath.Join(outdir, "stacks", name, "cdk.tf.json")); err != nil {
 			return 1, err
 		}
-		stacks[name] = s
+		if remoteStacks[name], err = LoadStack(filepath.Join(remoteOutdir, "stacks", name, "cdk.tf.json")); err != nil {
+			return 1, err
+		}
 	}
 	return m.Run(), nil
 }
 
-// StackNames are the stacks the App synthesizes.
+// AllStackNames are all the stacks the App synthesizes: the environments'
+// and their state-bootstrap stacks.
+func AllStackNames() []string {
+	names := StackNames()
+	for _, e := range envs {
+		names = append(names, statestore.BootstrapStackName(e.Name))
+	}
+	return names
+}
+
+// StackNames are the environments' service stacks.
 func StackNames() []string {
 	names := []string{}
 	for _, e := range envs {

@@ -3,6 +3,7 @@ package tests
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -50,6 +51,10 @@ func resolveARNs(t *testing.T, stack *StackJSON, s string) string {
 			return arn("ssm", "parameter"+body.Str("name"))
 		case "aws_sns_topic.arn":
 			return arn("sns", body.Str("name"))
+		case "aws_s3_bucket.arn":
+			return "arn:aws:s3:::" + body.Str("bucket")
+		case "aws_iam_openid_connect_provider.arn":
+			return "arn:aws:iam::" + env.AccountID + ":oidc-provider/" + strings.TrimPrefix(body.Str("url"), "https://")
 		case "aws_lambda_function.arn":
 			return arn("lambda", "function:"+body.Str("function_name"))
 		}
@@ -58,10 +63,13 @@ func resolveARNs(t *testing.T, stack *StackJSON, s string) string {
 	})
 }
 
+// stackEnv is the environment a stack belongs to (its own, or its bootstrap's).
 func stackEnv(s *StackJSON) string {
-	for name, st := range stacks {
-		if st == s {
-			return name
+	for _, all := range []map[string]*StackJSON{stacks, remoteStacks} {
+		for name, st := range all {
+			if st == s {
+				return strings.TrimPrefix(name, "state-bootstrap-")
+			}
 		}
 	}
 	return ""

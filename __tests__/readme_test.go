@@ -13,7 +13,7 @@ import (
 // resourceTable renders the README's table of resources per stack from the
 // synthesized JSON, so the counts in the README cannot drift.
 func resourceTable() string {
-	names := StackNames()
+	names := AllStackNames()
 	types := map[string]bool{}
 	for _, n := range names {
 		for typ := range stacks[n].Resources {
@@ -61,7 +61,7 @@ func TestReadmeListsEveryOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, n := range StackNames() {
+	for _, n := range AllStackNames() {
 		for name := range stacks[n].Outputs {
 			if !strings.Contains(string(readme), "`"+name+"`") {
 				t.Errorf("README.md does not document output %s of %s", name, n)

@@ -113,38 +113,65 @@ type Plan struct {
 	} `json:"prior_state"`
 }
 
+// planOnce holds one stack's offline plan, computed once and shared by tests.
+type planOnce struct {
+	once sync.Once
+	plan *Plan
+	err  error
+}
+
 var (
-	planMu sync.Mutex
-	plans  = map[string]*Plan{}
+	plansMu sync.Mutex
+	plans   = map[string]*planOnce{}
 )
 
 // offlinePlan initializes, validates and plans a synthesized stack offline
 // against the real AWS provider; it is computed once per stack and shared.
+// Different stacks may plan in parallel.
 func offlinePlan(t *testing.T, stack string) *Plan {
 	t.Helper()
-	planMu.Lock()
-	defer planMu.Unlock()
-	if p, ok := plans[stack]; ok {
-		return p
+	plansMu.Lock()
+	p, ok := plans[stack]
+	if !ok {
+		p = &planOnce{}
+		plans[stack] = p
 	}
+	plansMu.Unlock()
+	p.once.Do(func() { p.plan, p.err = runOfflinePlan(t, stack) })
+	if p.err != nil {
+		t.Fatal(p.err)
+	}
+	return p.plan
+}
+
+func runOfflinePlan(t *testing.T, stack string) (*Plan, error) {
 	dir := workdir(t, stack, nil)
-	mustTerraform(t, dir, "init", "-input=false", "-no-color")
-	mustTerraform(t, dir, "validate", "-no-color")
-	mustTerraform(t, dir, "plan", "-input=false", "-no-color", "-lock=false", "-out=offline.tfplan")
-	raw := mustTerraform(t, dir, "show", "-json", "offline.tfplan")
+	for _, args := range [][]string{
+		{"init", "-input=false", "-no-color"},
+		{"validate", "-no-color"},
+		{"plan", "-input=false", "-no-color", "-lock=false", "-out=offline.tfplan"},
+	} {
+		if out, err := terraform(t, dir, args...); err != nil {
+			return nil, fmt.Errorf("%s: terraform %s: %v\n%s", stack, strings.Join(args, " "), err, out)
+		}
+	}
+	raw, err := terraform(t, dir, "show", "-json", "offline.tfplan")
+	if err != nil {
+		return nil, fmt.Errorf("%s: terraform show: %v\n%s", stack, err, raw)
+	}
 	var p Plan
 	if err := json.Unmarshal([]byte(raw), &p); err != nil {
-		t.Fatalf("plan JSON of %s: %v", stack, err)
+		return nil, fmt.Errorf("plan JSON of %s: %w", stack, err)
 	}
-	plans[stack] = &p
-	return &p
+	return &p, nil
 }
 
 // TestStacksValidateAndPlanOffline proves every synthesized stack against the
 // AWS provider's schema and its plan-time validation.
 func TestStacksValidateAndPlanOffline(t *testing.T) {
-	for _, name := range StackNames() {
+	for _, name := range AllStackNames() {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel() // terraform only; jsii was closed by TestMain
 			p := offlinePlan(t, name)
 			created := 0
 			for _, rc := range p.ResourceChanges {
@@ -168,6 +195,7 @@ func TestStacksValidateAndPlanOffline(t *testing.T) {
 // TestPlanCatchesAGSIWithoutAttributeDefinition proves the harness catches what
 // `terraform validate` cannot: a GSI whose key has no attribute definition.
 func TestPlanCatchesAGSIWithoutAttributeDefinition(t *testing.T) {
+	t.Parallel() // terraform only
 	stack := StackNames()[0]
 	broken := func(raw []byte) []byte {
 		var doc map[string]any

@@ -1,5 +1,5 @@
-// Package app composes and synthesizes the CDKTF App: one service stack per
-// environment. main and the stack tests both go through Synth, so the tests
+// Package app composes and synthesizes the CDKTF App: per environment, the
+// service stack and the state-bootstrap stack of its account. main and the stack tests both go through Synth, so the tests
 // synthesize exactly what users deploy.
 package app
 
@@ -13,6 +13,7 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/config"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/secrets"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/service"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
 	"github.com/phase-mirror/fp-calibration-infra/internal/lambdabuild"
 )
 
@@ -21,7 +22,8 @@ const RotatorImportPath = "github.com/phase-mirror/fp-calibration-infra/lambda/s
 
 // Result describes a synthesis.
 type Result struct {
-	Stacks []*service.Stack
+	Stacks     []*service.Stack
+	Bootstraps []*statestore.Bootstrap
 	// RotatorPackageBytes is the size of the rotation Lambda's zip.
 	RotatorPackageBytes int
 }
@@ -54,6 +56,11 @@ func Synth(outdir string, envs []config.Environment) (Result, error) {
 			return Result{}, fmt.Errorf("stack %s: %w", env.Name, err)
 		}
 		res.Stacks = append(res.Stacks, s)
+		boot, err := statestore.NewBootstrap(a, env, service.AWSProviderConstraint)
+		if err != nil {
+			return Result{}, fmt.Errorf("stack %s: %w", statestore.BootstrapStackName(env.Name), err)
+		}
+		res.Bootstraps = append(res.Bootstraps, boot)
 	}
 	a.Synth()
 	return res, nil

@@ -33,6 +33,9 @@ type Environment struct {
 	SecretRecoveryWindowDays int
 	// State selects where Terraform keeps this environment's state.
 	State StateSettings
+	// GitHubRepository ("owner/name") is the only repository whose workflows
+	// may assume the environment's deploy and plan roles.
+	GitHubRepository string
 	// Warnings are accepted but doubtful settings, to print at synthesis.
 	Warnings []string
 }
@@ -68,10 +71,12 @@ const (
 // StateSettings selects the state backend of one environment.
 type StateSettings struct {
 	Backend StateBackend
-	// Bucket, Region and KeyPrefix are set when Backend is StateS3.
+	// Bucket, Region, KeyPrefix and KMSKeyArn are set when Backend is StateS3.
 	Bucket    string
 	Region    string
 	KeyPrefix string
+	// KMSKeyArn is the state bucket's customer-managed key (SSE-KMS of the state objects).
+	KMSKeyArn string
 }
 
 // IsProduction reports whether the environment holds production data.
@@ -81,9 +86,4 @@ func (e Environment) IsProduction() bool { return e.Name == "production" }
 // environment, so planning one never touches another's resources.
 func (e Environment) StateKey() string {
 	return e.State.KeyPrefix + "/" + e.Name + "/terraform.tfstate"
-}
-
-// LocalStatePath is the local state file, relative to the synthesized stack folder.
-func (e Environment) LocalStatePath() string {
-	return "terraform." + e.Name + ".tfstate"
 }

@@ -25,6 +25,7 @@ func validSettings(env string) map[string]any {
 			"warning":  []any{"team@example.com"},
 		},
 		"deletion_protection": true,
+		"github_repository":   "phase-mirror/fp-calibration-infra",
 	}
 }
 
@@ -60,7 +61,8 @@ func TestParseValidAppliesDefaults(t *testing.T) {
 
 func TestParseS3State(t *testing.T) {
 	s := validSettings("staging")
-	s["state"] = map[string]any{"backend": "s3", "bucket": "pm-tf-state-123456789012", "region": "us-east-1"}
+	s["state"] = map[string]any{"backend": "s3", "bucket": "pm-tf-state-123456789012", "region": "us-east-1",
+		"kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"}
 	env, err := Parse("staging.json", "staging", encode(t, s))
 	if err != nil {
 		t.Fatal(err)
@@ -130,6 +132,10 @@ func TestParseRefusesBadInput(t *testing.T) {
 			m["fp_ingestion_function_name"] = "same"
 			m["salt_rotator_function_name"] = "same"
 		}, field: "salt_rotator_function_name", want: "share one name"},
+		{name: "s3 state without key", mutate: set("state", map[string]any{"backend": "s3", "bucket": "tf-state-bucket", "region": "us-east-1"}), field: "state.kms_key_arn", want: "missing"},
+		{name: "s3 state key of another account", mutate: set("state", map[string]any{"backend": "s3", "bucket": "tf-state-bucket", "region": "us-east-1", "kms_key_arn": "arn:aws:kms:us-east-1:999999999999:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"}), field: "state.kms_key_arn", want: "not a key of the environment's account"},
+		{name: "missing github repository", mutate: del("github_repository"), field: "github_repository", want: "required"},
+		{name: "github repository not owner/name", mutate: set("github_repository", "https://github.com/a/b"), field: "github_repository", want: "not owner/name"},
 		{name: "unknown state backend", mutate: set("state", map[string]any{"backend": "gcs"}), field: "state.backend", want: "not a supported backend"},
 		{name: "s3 state without bucket", mutate: set("state", map[string]any{"backend": "s3", "region": "us-east-1"}), field: "state.bucket", want: "missing"},
 		{name: "s3 state with region typo", mutate: set("state", map[string]any{"backend": "s3", "bucket": "tf-state-bucket", "region": "us-east-11"}), field: "state.region", want: "not an AWS region"},
@@ -174,6 +180,23 @@ func TestParseRefusesBadInput(t *testing.T) {
 				t.Errorf("message gives no fix: %q", msg)
 			}
 		})
+	}
+}
+
+func TestEnvironmentsMustNotShareAnAccount(t *testing.T) {
+	dir := t.TempDir()
+	for _, env := range Environments {
+		s := validSettings(env)
+		if env == "staging" {
+			s["deletion_protection"] = false
+		}
+		if err := os.WriteFile(filepath.Join(dir, env+".json"), encode(t, s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := LoadAll(dir)
+	if err == nil || !strings.Contains(err.Error(), `field "aws_account_id"`) || !strings.Contains(err.Error(), "must not share an account") {
+		t.Fatalf("shared account: %v", err)
 	}
 }
 

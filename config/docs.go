@@ -23,6 +23,7 @@ var fieldDocs = []FieldDoc{
 	{"alert_emails.critical", "list of string", true, "", "plain e-mail addresses; may be `[]` in staging only (a warning is printed)"},
 	{"alert_emails.warning", "list of string", true, "", "as `alert_emails.critical`"},
 	{"deletion_protection", "bool", true, "", "DynamoDB deletion protection; must be `true` in production"},
+	{"github_repository", "string", true, "", "`owner/name`: the only repository whose workflows may assume this environment's deploy and plan roles"},
 	{"fp_ingestion_function_name", "string", false, "`<project>-fp-ingestion-<env>`", "Lambda function name (1-64 of `A-Za-z0-9-_`)"},
 	{"calibration_query_function_name", "string", false, "`<project>-calibration-query-<env>`", "as above"},
 	{"salt_rotator_function_name", "string", false, "`<project>-salt-rotator-<env>`", "as above; the three names must differ"},
@@ -34,6 +35,7 @@ var fieldDocs = []FieldDoc{
 	{"state.bucket", "string", false, "", "with `s3`: the state bucket (from the `state-bootstrap` stack)"},
 	{"state.region", "string", false, "", "with `s3`: the bucket's region"},
 	{"state.key_prefix", "string", false, "`" + DefaultStateKeyPrefix + "`", "with `s3`: state key is `<key_prefix>/<env>/terraform.tfstate`"},
+	{"state.kms_key_arn", "string", false, "-", "with `s3` (required): the state key, output `state_kms_key_arn` of `state-bootstrap-<env>`; must be in the environment's account"},
 }
 
 // Fields returns the documentation of every setting.

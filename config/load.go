@@ -29,6 +29,7 @@ type settingsFile struct {
 	LogRetentionDays             *int             `json:"log_retention_days"`
 	SecretRecoveryWindowDays     *int             `json:"secret_recovery_window_days"`
 	State                        *stateFile       `json:"state"`
+	GitHubRepository             *string          `json:"github_repository"`
 }
 
 type alertEmailsFile struct {
@@ -41,6 +42,7 @@ type stateFile struct {
 	Bucket    *string `json:"bucket"`
 	Region    *string `json:"region"`
 	KeyPrefix *string `json:"key_prefix"`
+	KMSKeyArn *string `json:"kms_key_arn"`
 }
 
 // Defaults of the optional settings.
@@ -78,9 +80,17 @@ func (e *Error) Error() string {
 func LoadAll(dir string) ([]Environment, error) {
 	envs := make([]Environment, 0, len(Environments))
 	for _, name := range Environments {
-		env, err := LoadFile(filepath.Join(dir, name+".json"))
+		path := filepath.Join(dir, name+".json")
+		env, err := LoadFile(path)
 		if err != nil {
 			return nil, err
+		}
+		for _, other := range envs {
+			if other.AccountID == env.AccountID {
+				return nil, &Error{File: path, Field: "aws_account_id",
+					Problem: fmt.Sprintf("%q is also the account of %s: environments must not share an account", env.AccountID, other.Name),
+					Fix:     "deploy each environment to its own AWS account (its state bucket, deploy role and key live there)"}
+			}
 		}
 		envs = append(envs, env)
 	}

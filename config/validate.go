@@ -28,6 +28,8 @@ var (
 	functionNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 	bucketNamePattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 	keyPrefixPattern    = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/-]{0,200}[A-Za-z0-9]$`)
+	repositoryPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$`)
+	kmsKeyArnPattern    = regexp.MustCompile(`^arn:aws:kms:[a-z0-9-]+:[0-9]{12}:key/[0-9a-f-]{36}$`)
 	emailDomainPattern  = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$`)
 )
 
@@ -46,6 +48,7 @@ func validate(file, want string, raw settingsFile) (Environment, error) {
 		{"aws_account_id", raw.AWSAccountID != nil},
 		{"alert_emails", raw.AlertEmails != nil},
 		{"deletion_protection", raw.DeletionProtection != nil},
+		{"github_repository", raw.GitHubRepository != nil},
 	} {
 		if !req.present {
 			return fail(req.name, "is required but missing", "add it (see README.md, section Settings)")
@@ -152,6 +155,14 @@ func validate(file, want string, raw settingsFile) (Environment, error) {
 	if env.State, err = stateSettings(file, raw.State); err != nil {
 		return Environment{}, err
 	}
+	if env.State.Backend == StateS3 && !strings.Contains(env.State.KMSKeyArn, ":"+env.AccountID+":") {
+		return fail("state.kms_key_arn", "is not a key of the environment's account "+env.AccountID, "use the state_kms_key_arn output of this environment's state-bootstrap stack")
+	}
+
+	env.GitHubRepository = *raw.GitHubRepository
+	if !repositoryPattern.MatchString(env.GitHubRepository) {
+		return fail("github_repository", fmt.Sprintf("%q is not owner/name", env.GitHubRepository), "write the GitHub repository as owner/name, e.g. phase-mirror/fp-calibration-infra")
+	}
 	return env, nil
 }
 
@@ -205,8 +216,8 @@ func stateSettings(file string, raw *stateFile) (StateSettings, error) {
 	state.Backend = StateBackend(*raw.Backend)
 	switch state.Backend {
 	case StateLocal:
-		if raw.Bucket != nil || raw.Region != nil || raw.KeyPrefix != nil {
-			return fail("backend", `is "local" but S3 settings are present`, `set "backend": "s3", or remove bucket, region and key_prefix`)
+		if raw.Bucket != nil || raw.Region != nil || raw.KeyPrefix != nil || raw.KMSKeyArn != nil {
+			return fail("backend", `is "local" but S3 settings are present`, `set "backend": "s3", or remove bucket, region, key_prefix and kms_key_arn`)
 		}
 		return state, nil
 	case StateS3:
@@ -228,6 +239,14 @@ func stateSettings(file string, raw *stateFile) (StateSettings, error) {
 		return fail("region", problem, "use a region code such as us-east-1")
 	}
 	state.Region = *raw.Region
+	if raw.KMSKeyArn == nil || !kmsKeyArnPattern.MatchString(*raw.KMSKeyArn) {
+		got := "is missing"
+		if raw.KMSKeyArn != nil {
+			got = fmt.Sprintf("%q is not a KMS key ARN", *raw.KMSKeyArn)
+		}
+		return fail("kms_key_arn", got, "use the state_kms_key_arn output of the state-bootstrap stack (arn:aws:kms:<region>:<account>:key/<id>)")
+	}
+	state.KMSKeyArn = *raw.KMSKeyArn
 	state.KeyPrefix = DefaultStateKeyPrefix
 	if raw.KeyPrefix != nil {
 		if !keyPrefixPattern.MatchString(*raw.KeyPrefix) {

@@ -47,7 +47,7 @@ tree_peak() {
 
 floor=$(median_time "$work/floor" "$work/floor.out")
 synth=$(median_time "$work/synth" -out "$work/synth.out")
-stacks=$(ls "$work/synth.out/stacks" | tr '\n' ' ')
+stacks=$(find "$work/synth.out/stacks" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort | tr '\n' ' ')
 asset_bytes=$(find "$work/synth.out/stacks" -name '*.zip' -printf '%s\n' 2>/dev/null | awk '{s+=$1} END {print s+0}')
 
 go test ./... ./__tests__ >/dev/null 2>&1 || true # warm the build cache

@@ -161,7 +161,8 @@ func TestDashboardBody(t *testing.T) {
 	var parsed struct {
 		Widgets []struct {
 			Type       string         `json:"type"`
-			X, Width   int            `json:"x"`
+			X          int            `json:"x"`
+			Width      int            `json:"width"`
 			Properties map[string]any `json:"properties"`
 		} `json:"widgets"`
 	}

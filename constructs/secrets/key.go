@@ -211,6 +211,21 @@ func union(a, b []string) []string {
 	return out
 }
 
+// AllowRoles lets the named roles use the key for actions, only through the
+// named service (for roles that are not grantees of a construct).
+func (k *Key) AllowRoles(sid string, roleArns []string, actions []string, viaService string) {
+	k.policy.Put(iamdoc.Statement{
+		Sid:        sid,
+		Principals: []iamdoc.Principal{{Type: "AWS", Identifiers: roleArns}},
+		Actions:    actions,
+		Resources:  []string{"*"},
+		Conditions: []iamdoc.Condition{
+			{Test: "StringEquals", Variable: "kms:ViaService", Values: []string{iamdoc.ServiceEndpoint(viaService, k.props.Region)}},
+			{Test: "StringEquals", Variable: "kms:CallerAccount", Values: []string{k.props.AccountID}},
+		},
+	})
+}
+
 // AllowServicePrincipal lets an AWS service principal (e.g. logs.<region>.amazonaws.com)
 // use the key under the given conditions, for resources it encrypts itself.
 func (k *Key) AllowServicePrincipal(sid, principal string, actions []string, conditions ...iamdoc.Condition) {

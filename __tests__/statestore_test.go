@@ -1,0 +1,251 @@
+package tests
+
+import (
+	"fmt"
+	"path"
+	"strings"
+	"testing"
+
+	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
+)
+
+func TestLocalStateIsPerEnvironmentByDefault(t *testing.T) {
+	seen := map[string]string{}
+	for _, name := range AllStackNames() {
+		p := stacks[name].Terraform.Str("backend", "local", "path")
+		if p != "../../../terraform."+name+".tfstate" {
+			t.Errorf("%s: local state %q", name, p)
+		}
+		if other, dup := seen[p]; dup {
+			t.Errorf("%s and %s share state %s", name, other, p)
+		}
+		seen[p] = name
+	}
+}
+
+func TestRemoteStateHasOneKeyPerEnvironmentWithLockingAndEncryption(t *testing.T) {
+	keys := map[string]string{}
+	for _, env := range StackNames() {
+		e := envByName(t, env)
+		s3 := Obj(remoteStacks[env].Terraform.Get("backend", "s3").(map[string]any))
+		want := map[string]any{
+			"bucket": statestore.StateBucketName(e), "key": "phase-mirror/" + env + "/terraform.tfstate", "region": e.Region,
+			"encrypt": true, "use_lockfile": true, "kms_key_id": "arn:aws:kms:" + e.Region + ":" + e.AccountID + ":key/" + fakeKeyID,
+		}
+		for k, v := range want {
+			if s3[k] != v {
+				t.Errorf("%s: backend s3.%s = %v, want %v", env, k, s3[k], v)
+			}
+		}
+		if _, ok := s3["dynamodb_table"]; ok {
+			t.Errorf("%s: a DynamoDB lock table is configured; S3 native locking is the design", env)
+		}
+		if other, dup := keys[s3.Str("key")]; dup {
+			t.Errorf("%s and %s share the state key %s", env, other, s3.Str("key"))
+		}
+		keys[s3.Str("key")] = env
+		if remoteStacks[env].Terraform.Get("backend", "local") != nil {
+			t.Errorf("%s: local backend still present", env)
+		}
+	}
+	// The bootstrap stacks always keep local state: they create the bucket.
+	for _, env := range StackNames() {
+		if remoteStacks[statestore.BootstrapStackName(env)].Terraform.Get("backend", "local") == nil {
+			t.Errorf("state-bootstrap-%s does not use local state", env)
+		}
+	}
+}
+
+func TestStateBucketControls(t *testing.T) {
+	for _, env := range StackNames() {
+		e := envByName(t, env)
+		s := stacks[statestore.BootstrapStackName(env)]
+		bucket := s.One(t, "aws_s3_bucket", "bucket", statestore.StateBucketName(e))
+		if !bucket.Body.Bool("lifecycle", "prevent_destroy") {
+			t.Errorf("%s: state bucket can be destroyed", env)
+		}
+		id := bucket.Ref("id")
+		key := s.All("aws_kms_key")
+		if len(key) != 1 || !key[0].Body.Bool("enable_key_rotation") || !key[0].Body.Bool("lifecycle", "prevent_destroy") {
+			t.Fatalf("%s: state key %v", env, key)
+		}
+		v := s.One(t, "aws_s3_bucket_versioning", "bucket", id).Body
+		if v.Str("versioning_configuration", "status") != "Enabled" {
+			t.Errorf("%s: versioning %v", env, v.Get("versioning_configuration"))
+		}
+		enc := s.One(t, "aws_s3_bucket_server_side_encryption_configuration", "bucket", id).Body
+		rule := enc.Objs("rule")[0]
+		if rule.Str("apply_server_side_encryption_by_default", "sse_algorithm") != "aws:kms" ||
+			rule.Str("apply_server_side_encryption_by_default", "kms_master_key_id") != key[0].Ref("arn") || !rule.Bool("bucket_key_enabled") {
+			t.Errorf("%s: encryption %v", env, rule)
+		}
+		pab := s.One(t, "aws_s3_bucket_public_access_block", "bucket", id).Body
+		for _, f := range []string{"block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"} {
+			if !pab.Bool(f) {
+				t.Errorf("%s: %s is off", env, f)
+			}
+		}
+		if own := s.One(t, "aws_s3_bucket_ownership_controls", "bucket", id).Body; own.Str("rule", "object_ownership") != "BucketOwnerEnforced" {
+			t.Errorf("%s: ownership %v", env, own.Get("rule"))
+		}
+		lc := s.One(t, "aws_s3_bucket_lifecycle_configuration", "bucket", id).Body.Objs("rule")[0]
+		if lc.Str("status") != "Enabled" || lc.Num("noncurrent_version_expiration", "noncurrent_days") != 90 {
+			t.Errorf("%s: lifecycle %v", env, lc)
+		}
+		policy := renderPolicy(t, s, s.One(t, "aws_s3_bucket_policy", "bucket", id).Body.Str("policy"))
+		st := policy["Statement"].([]any)[0].(map[string]any)
+		if st["Effect"] != "Deny" || fmt.Sprint(st["Condition"]) != "map[Bool:map[aws:SecureTransport:[false]]]" {
+			t.Errorf("%s: bucket policy does not deny non-TLS requests: %v", env, st)
+		}
+	}
+}
+
+// trustAllows evaluates a rendered trust policy for a web-identity request
+// with the given claims (StringEquals/StringLike on the token's claims).
+func trustAllows(policy map[string]any, claims map[string]string) bool {
+	for _, raw := range policy["Statement"].([]any) {
+		st := raw.(map[string]any)
+		if st["Effect"] != "Allow" {
+			continue
+		}
+		ok := true
+		for op, conds := range st["Condition"].(map[string]any) {
+			for key, vals := range conds.(map[string]any) {
+				match := false
+				for _, v := range vals.([]any) {
+					switch op {
+					case "StringEquals":
+						match = match || claims[key] == v
+					case "StringLike":
+						m, _ := path.Match(v.(string), claims[key])
+						match = match || m
+					default:
+						return false // an operator this evaluator does not know: fail closed
+					}
+				}
+				ok = ok && match
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
+func TestOnlyTheEnvironmentCanDeployAndPullRequestsOnlyPlan(t *testing.T) {
+	for _, env := range StackNames() {
+		e := envByName(t, env)
+		s := stacks[statestore.BootstrapStackName(env)]
+		oidc := s.One(t, "aws_iam_openid_connect_provider", "url", "https://token.actions.githubusercontent.com")
+		if !equalStrings(oidc.Body.Strings("client_id_list"), []string{"sts.amazonaws.com"}) {
+			t.Errorf("%s: OIDC audience %v", env, oidc.Body.Get("client_id_list"))
+		}
+		repo := "repo:" + e.GitHubRepository
+		claims := func(sub string) map[string]string {
+			return map[string]string{"token.actions.githubusercontent.com:sub": sub, "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
+		}
+		cases := []struct {
+			role, sub string
+			allowed   bool
+		}{
+			{"deploy", repo + ":environment:" + env, true},
+			{"deploy", repo + ":pull_request", false},
+			{"deploy", repo + ":ref:refs/heads/main", false},
+			{"deploy", repo + ":ref:refs/heads/feature", false},
+			{"deploy", "repo:someone/fork:environment:" + env, false},
+			{"plan", repo + ":pull_request", true},
+			{"plan", repo + ":ref:refs/heads/main", true},
+			{"plan", repo + ":ref:refs/heads/feature", false},
+			{"plan", "repo:someone/fork:pull_request", false},
+		}
+		if env == "production" {
+			cases = append(cases, struct {
+				role, sub string
+				allowed   bool
+			}{"deploy", repo + ":environment:staging", false})
+		}
+		for _, c := range cases {
+			role := s.One(t, "aws_iam_role", "name", "phase-mirror-"+c.role+"-"+env)
+			trust := renderPolicy(t, s, role.Body.Str("assume_role_policy"))
+			if got := trustAllows(trust, claims(c.sub)); got != c.allowed {
+				t.Errorf("%s: %s role assumable by %q: %v, want %v", env, c.role, c.sub, got, c.allowed)
+			}
+			wrongAudience := claims(c.sub)
+			wrongAudience["token.actions.githubusercontent.com:aud"] = "https://example.com"
+			if trustAllows(trust, wrongAudience) {
+				t.Errorf("%s: %s role accepts another audience", env, c.role)
+			}
+		}
+	}
+}
+
+// globMatch matches IAM resource patterns (* and ?).
+func globMatch(pattern, s string) bool {
+	if pattern == "" {
+		return s == ""
+	}
+	switch pattern[0] {
+	case '*':
+		for i := 0; i <= len(s); i++ {
+			if globMatch(pattern[1:], s[i:]) {
+				return true
+			}
+		}
+		return false
+	case '?':
+		return s != "" && globMatch(pattern[1:], s[1:])
+	default:
+		return s != "" && s[0] == pattern[0] && globMatch(pattern[1:], s[1:])
+	}
+}
+
+// TestDeployRoleReachesEveryResourceOfItsEnvironmentOnly: each named resource of
+// the service stack lies inside the deploy role's resource patterns, and the
+// other environment's do not.
+func TestDeployRoleReachesEveryResourceOfItsEnvironmentOnly(t *testing.T) {
+	for _, env := range StackNames() {
+		boot := stacks[statestore.BootstrapStackName(env)]
+		role := boot.One(t, "aws_iam_role", "name", "phase-mirror-deploy-"+env)
+		var policy map[string]any
+		for _, rp := range boot.All("aws_iam_role_policy") {
+			if rp.Body.Str("role") == role.Ref("name") {
+				policy = renderPolicy(t, boot, rp.Body.Str("policy"))
+			}
+		}
+		if policy == nil {
+			t.Fatalf("%s: deploy role has no policy", env)
+		}
+		patterns := []string{}
+		for _, raw := range policy["Statement"].([]any) {
+			st := raw.(map[string]any)
+			for _, a := range strs(st["Action"]) {
+				if a == "*" || strings.HasSuffix(a, ":*") {
+					t.Errorf("%s: deploy role statement %v grants %s", env, st["Sid"], a)
+				}
+			}
+			if st["Effect"] == "Allow" {
+				patterns = append(patterns, strs(st["Resource"])...)
+			}
+		}
+		covered := func(arn string) bool {
+			for _, p := range patterns {
+				if p != "*" && globMatch(p, arn) {
+					return true
+				}
+			}
+			return false
+		}
+		for _, other := range StackNames() {
+			s := stacks[other]
+			for _, typ := range []string{"aws_dynamodb_table", "aws_iam_role", "aws_secretsmanager_secret", "aws_cloudwatch_log_group", "aws_ssm_parameter", "aws_sns_topic", "aws_lambda_function"} {
+				for _, r := range s.All(typ) {
+					arn := resolveARNs(t, s, r.Ref("arn"))
+					if covered(arn) != (other == env) {
+						t.Errorf("deploy role of %s reaches %s: %v", env, arn, covered(arn))
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,184 @@
+package statestore
+
+import (
+	"fmt"
+
+	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
+)
+
+// Scope names what one environment's deploy and plan roles may touch. The
+// patterns follow the service's naming convention (<project>-<what>-<env>);
+// a test checks that every resource of the service stack falls inside them.
+type Scope struct {
+	Project, Environment, Region, AccountID string
+	// StateBucket and StateKeyPrefix locate the environment's state objects.
+	StateBucket, StateKeyPrefix string
+	// StateKeyArn is the state bucket's KMS key.
+	StateKeyArn string
+	// Functions are the environment's Lambda function names.
+	Functions []string
+}
+
+func (s Scope) arn(service, resource string) string {
+	return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, s.Region, s.AccountID, resource)
+}
+
+// named is "<project>-<pattern>-<env>".
+func (s Scope) named(pattern string) string { return s.Project + "-" + pattern + "-" + s.Environment }
+
+// resources by service, all of this environment only.
+func (s Scope) tables() []string {
+	return []string{
+		s.arn("dynamodb", "table/"+s.named("*")), s.arn("dynamodb", "table/"+s.named("*")+"/index/*"),
+		s.arn("dynamodb", "table/mirror-dissonance-block-counter-"+s.Environment),
+	}
+}
+func (s Scope) secrets() []string {
+	return []string{s.arn("secretsmanager", "secret:/"+s.Project+"/fp-calibration/hmac-salt-"+s.Environment+"-??????")}
+}
+func (s Scope) parameters() []string {
+	return []string{s.arn("ssm", "parameter/guardian/redaction_nonce-"+s.Environment)}
+}
+func (s Scope) roles() []string {
+	return []string{"arn:aws:iam::" + s.AccountID + ":role/" + s.named("*-lambda")}
+}
+func (s Scope) boundary() string {
+	return "arn:aws:iam::" + s.AccountID + ":policy/" + s.named("lambda-boundary")
+}
+func (s Scope) functions() []string {
+	out := []string{}
+	for _, f := range s.Functions {
+		out = append(out, s.arn("lambda", "function:"+f))
+	}
+	return out
+}
+func (s Scope) logGroups() []string {
+	out := []string{}
+	for _, f := range s.Functions {
+		out = append(out, s.arn("logs", "log-group:/aws/lambda/"+f), s.arn("logs", "log-group:/aws/lambda/"+f+":*"))
+	}
+	return out
+}
+func (s Scope) topics() []string {
+	return []string{s.arn("sns", s.named("*-alerts")), s.arn("sns", s.named("*-alerts")+":*")}
+}
+func (s Scope) alarms() []string { return []string{s.arn("cloudwatch", "alarm:"+s.named("*"))} }
+func (s Scope) dashboards() []string {
+	return []string{"arn:aws:cloudwatch::" + s.AccountID + ":dashboard/PhaseMirror-FPCalibration-" + s.Environment}
+}
+func (s Scope) rules() []string { return []string{s.arn("events", "rule/"+s.named("*"))} }
+func (s Scope) keys() []string  { return []string{s.arn("kms", "key/*")} }
+func (s Scope) aliases() []string {
+	return []string{s.arn("kms", "alias/"+s.named("secrets"))}
+}
+func (s Scope) stateObjects() string {
+	return "arn:aws:s3:::" + s.StateBucket + "/" + s.StateKeyPrefix + "/" + s.Environment + "/*"
+}
+
+// tagged limits an action on existing keys to this environment's (by the
+// provider's default tags).
+func (s Scope) tagged() []iamdoc.Condition {
+	return []iamdoc.Condition{
+		{Test: "StringEquals", Variable: "aws:ResourceTag/Project", Values: []string{s.Project}},
+		{Test: "StringEquals", Variable: "aws:ResourceTag/Environment", Values: []string{s.Environment}},
+	}
+}
+
+func (s Scope) stateStatements(write bool) []iamdoc.Statement {
+	objectActions := []string{"s3:GetObject"}
+	keyActions := []string{"kms:Decrypt"}
+	if write {
+		// PutObject and DeleteObject also create and release the lock file.
+		objectActions = append(objectActions, "s3:PutObject", "s3:DeleteObject")
+		keyActions = append(keyActions, "kms:Encrypt", "kms:GenerateDataKey")
+	}
+	return []iamdoc.Statement{
+		{Sid: "StateObjectsOfThisEnvironment", Actions: objectActions, Resources: []string{s.stateObjects()}},
+		{Sid: "ListOnlyThisEnvironmentsStatePrefix", Actions: []string{"s3:ListBucket"}, Resources: []string{"arn:aws:s3:::" + s.StateBucket},
+			Conditions: []iamdoc.Condition{{Test: "StringLike", Variable: "s3:prefix", Values: []string{s.StateKeyPrefix + "/" + s.Environment + "/*"}}}},
+		{Sid: "StateKeyThroughS3", Actions: keyActions, Resources: []string{s.StateKeyArn},
+			Conditions: []iamdoc.Condition{{Test: "StringEquals", Variable: "kms:ViaService", Values: []string{"s3." + s.Region + ".amazonaws.com"}}}},
+	}
+}
+
+// readStatements are what refreshing the environment's resources needs (plan).
+func (s Scope) readStatements() []iamdoc.Statement {
+	return []iamdoc.Statement{
+		{Sid: "ReadTables", Actions: []string{"dynamodb:Describe*", "dynamodb:List*"}, Resources: s.tables()},
+		{Sid: "ReadKeys", Actions: []string{"kms:Describe*", "kms:Get*", "kms:List*"}, Resources: s.keys(), Conditions: s.tagged()},
+		{Sid: "ReadSecretMetadata", Actions: []string{"secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy"}, Resources: s.secrets()},
+		{Sid: "ReadParameters", Actions: []string{"ssm:GetParameter", "ssm:GetParameters", "ssm:ListTagsForResource"}, Resources: s.parameters()},
+		{Sid: "ReadRolesAndBoundary", Actions: []string{"iam:Get*", "iam:List*"}, Resources: append(s.roles(), s.boundary())},
+		{Sid: "ReadFunctions", Actions: []string{"lambda:Get*", "lambda:List*"}, Resources: s.functions()},
+		{Sid: "ReadLogGroups", Actions: []string{"logs:ListTagsForResource", "logs:ListTagsLogGroup"}, Resources: s.logGroups()},
+		{Sid: "ReadTopics", Actions: []string{"sns:Get*", "sns:List*"}, Resources: s.topics()},
+		{Sid: "ReadAlarmsAndDashboard", Actions: []string{"cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*"}, Resources: append(s.alarms(), s.dashboards()...)},
+		{Sid: "ReadRules", Actions: []string{"events:Describe*", "events:List*"}, Resources: s.rules()},
+		// These List/Describe calls have no resource-level permissions in IAM.
+		{Sid: "ListCallsWithoutResourceTypes", Resources: []string{"*"}, Actions: []string{
+			"ssm:DescribeParameters", "logs:DescribeLogGroups", "logs:DescribeQueryDefinitions", "kms:ListAliases", "iam:ListOpenIDConnectProviders",
+		}},
+		{Sid: "DecryptTheNonceThroughSSM", Actions: []string{"kms:Decrypt"}, Resources: s.keys(),
+			Conditions: append(s.tagged(), iamdoc.Condition{Test: "StringEquals", Variable: "kms:ViaService", Values: []string{"ssm." + s.Region + ".amazonaws.com"}})},
+	}
+}
+
+// PlanStatements are the plan role's permissions: read the state and refresh
+// the environment's resources; no writes (pull-request plans run with -lock=false).
+func PlanStatements(s Scope) []iamdoc.Statement {
+	return append(s.stateStatements(false), s.readStatements()...)
+}
+
+// DeployStatements are the deploy role's permissions: the plan role's, plus
+// creating, changing and deleting the environment's resources, scoped by name
+// or tag wherever IAM allows.
+func DeployStatements(s Scope) []iamdoc.Statement {
+	out := append(s.stateStatements(true), s.readStatements()...)
+	return append(out,
+		iamdoc.Statement{Sid: "ManageTables", Resources: s.tables(), Actions: []string{
+			"dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:Update*", "dynamodb:TagResource", "dynamodb:UntagResource"}},
+		// A new key has no ARN to scope by: creation requires this environment's tags instead.
+		iamdoc.Statement{Sid: "CreateKeysTaggedForThisEnvironment", Actions: []string{"kms:CreateKey", "kms:TagResource"}, Resources: []string{"*"},
+			Conditions: []iamdoc.Condition{
+				{Test: "StringEquals", Variable: "aws:RequestTag/Project", Values: []string{s.Project}},
+				{Test: "StringEquals", Variable: "aws:RequestTag/Environment", Values: []string{s.Environment}},
+			}},
+		iamdoc.Statement{Sid: "ManageKeysOfThisEnvironment", Resources: s.keys(), Conditions: s.tagged(), Actions: []string{
+			"kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:UpdateKeyDescription", "kms:ScheduleKeyDeletion",
+			"kms:CreateGrant", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:UntagResource", "kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"}},
+		iamdoc.Statement{Sid: "ManageTheKeyAlias", Resources: s.aliases(), Actions: []string{"kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"}},
+		iamdoc.Statement{Sid: "ManageTheSaltSecretWithoutReadingIt", Resources: s.secrets(), Actions: []string{
+			"secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:UpdateSecret", "secretsmanager:RotateSecret",
+			"secretsmanager:CancelRotateSecret", "secretsmanager:PutResourcePolicy", "secretsmanager:DeleteResourcePolicy",
+			"secretsmanager:TagResource", "secretsmanager:UntagResource"}},
+		iamdoc.Statement{Sid: "ManageTheNonceParameter", Resources: s.parameters(), Actions: []string{
+			"ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource"}},
+		// Roles can only be created and changed with this environment's boundary attached.
+		iamdoc.Statement{Sid: "ManageRolesOnlyWithTheBoundary", Resources: s.roles(), Actions: []string{
+			"iam:CreateRole", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:DeleteRolePolicy"},
+			Conditions: []iamdoc.Condition{{Test: "StringEquals", Variable: "iam:PermissionsBoundary", Values: []string{s.boundary()}}}},
+		iamdoc.Statement{Sid: "ManageRoles", Resources: s.roles(), Actions: []string{
+			"iam:DeleteRole", "iam:UpdateRole", "iam:UpdateRoleDescription", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole"}},
+		iamdoc.Statement{Sid: "PassRolesToLambdaOnly", Resources: s.roles(), Actions: []string{"iam:PassRole"},
+			Conditions: []iamdoc.Condition{{Test: "StringEquals", Variable: "iam:PassedToService", Values: []string{"lambda.amazonaws.com"}}}},
+		iamdoc.Statement{Sid: "ManageTheBoundaryPolicy", Resources: []string{s.boundary()}, Actions: []string{
+			"iam:CreatePolicy", "iam:DeletePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:TagPolicy", "iam:UntagPolicy"}},
+		iamdoc.Statement{Sid: "NeverRemoveTheBoundary", Deny: true, Resources: s.roles(), Actions: []string{"iam:DeleteRolePermissionsBoundary"}},
+		iamdoc.Statement{Sid: "ManageFunctions", Resources: s.functions(), Actions: []string{
+			"lambda:CreateFunction", "lambda:DeleteFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
+			"lambda:AddPermission", "lambda:RemovePermission", "lambda:TagResource", "lambda:UntagResource"}},
+		iamdoc.Statement{Sid: "ManageLogGroups", Resources: s.logGroups(), Actions: []string{
+			"logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy",
+			"logs:AssociateKmsKey", "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource", "logs:TagLogGroup", "logs:UntagLogGroup"}},
+		iamdoc.Statement{Sid: "ManageTopics", Resources: s.topics(), Actions: []string{
+			"sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe",
+			"sns:SetSubscriptionAttributes", "sns:TagResource", "sns:UntagResource"}},
+		iamdoc.Statement{Sid: "ManageAlarms", Resources: s.alarms(), Actions: []string{
+			"cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource"}},
+		iamdoc.Statement{Sid: "ManageTheDashboard", Resources: s.dashboards(), Actions: []string{"cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"}},
+		iamdoc.Statement{Sid: "ManageRules", Resources: s.rules(), Actions: []string{
+			"events:PutRule", "events:DeleteRule", "events:PutTargets", "events:RemoveTargets", "events:TagResource", "events:UntagResource"}},
+		// Saved Logs Insights queries have no resource type in IAM.
+		iamdoc.Statement{Sid: "ManageSavedQueries", Resources: []string{"*"}, Actions: []string{"logs:PutQueryDefinition", "logs:DeleteQueryDefinition"}},
+	)
+}

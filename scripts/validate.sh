@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Usage: scripts/validate.sh <staging|production>
+# Synthesizes, then checks the environment's stack and its state-bootstrap stack
+# with `terraform init -backend=false` and `terraform validate`, checks the
+# formatting of the HCL rendering when the cdktf CLI is installed, and runs the
+# offline terraform tests (validate + plan against the real AWS provider).
+# Needs no AWS credentials.
+set -euo pipefail
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh"
+
+env="${1:-}"
+require_env "$env"
+[ $# -eq 1 ] || die "usage: scripts/validate.sh <staging|production>"
+
+synth
+use_terraform_cli_config
+for stack in "$env" "state-bootstrap-$env"; do
+  dir="$ROOT/cdktf.out/stacks/$stack"
+  echo "== $stack"
+  terraform -chdir="$dir" init -backend=false -input=false -no-color >/dev/null
+  terraform -chdir="$dir" validate -no-color
+done
+
+if [ -x "$ROOT/node_modules/.bin/cdktf" ]; then
+  echo "== terraform fmt of the HCL rendering"
+  hcl="$(mktemp -d)"
+  trap 'rm -rf "$hcl"' EXIT
+  (cd "$ROOT" && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 npx --no-install cdktf synth --hcl --output "$hcl" >/dev/null)
+  terraform fmt -check -recursive "$hcl/stacks/$env" || die "the HCL rendering of $env is not canonically formatted"
+fi
+
+echo "== offline terraform tests"
+(cd "$ROOT" && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 go test ./__tests__ -run 'TestStacksValidateAndPlanOffline|TestPolicyDocumentsEvaluate|TestPlanCatches' -count=1)
+echo "validate: $env is valid"
