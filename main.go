@@ -13,6 +13,7 @@ import (
 
 	"github.com/phase-mirror/fp-calibration-infra/app"
 	"github.com/phase-mirror/fp-calibration-infra/config"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/policy"
 )
 
 func main() {
@@ -42,6 +43,13 @@ func run(args []string, stderr io.Writer) error {
 			fmt.Fprintln(stderr, "warning: "+w)
 		}
 	}
-	_, err = app.Synth(*outdir, envs)
-	return err
+	res, err := app.Synth(*outdir, envs)
+	for _, s := range res.Policy.Suppressed {
+		fmt.Fprintln(stderr, "policy: "+s.String())
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "policy: %d rules, %d checks passed, %d suppressed, 0 findings\n", len(policy.Rules), res.Policy.Checked-len(res.Policy.Suppressed), len(res.Policy.Suppressed))
+	return nil
 }

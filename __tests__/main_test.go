@@ -29,6 +29,10 @@ var (
 	stacks       map[string]*StackJSON // synthesized stacks by name
 	// remoteStacks are the same stacks synthesized with S3 remote state.
 	remoteStacks map[string]*StackJSON
+	// insecureOutdir and insecureErr are the outcome of synthesizing a
+	// deliberately insecure fixture stack through the same checked synthesis.
+	insecureOutdir string
+	insecureErr    error
 	// synthResult is what app.Synth reported.
 	synthResult app.Result
 )
@@ -74,6 +78,8 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 	if _, err = app.Synth(secondOutdir, envs); err != nil {
 		return 1, err
 	}
+	insecureOutdir = filepath.Join(dir, "cdktf.out.insecure")
+	insecureErr = synthInsecureFixture(insecureOutdir)
 	jsii.Close()
 
 	stacks, remoteStacks = map[string]*StackJSON{}, map[string]*StackJSON{}

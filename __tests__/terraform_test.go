@@ -17,7 +17,7 @@ import (
 const offlineOverride = `{
   "terraform": {"backend": {"local": {"path": "offline.tfstate"}}},
   "provider": {"aws": [{
-    "access_key": "AKIAIOSFODNN7EXAMPLE",
+    "access_key": "offline-plan-no-credentials",
     "secret_key": "offline-plan-not-a-secret",
     "skip_credentials_validation": true,
     "skip_requesting_account_id": true,
@@ -117,6 +117,7 @@ type Plan struct {
 type planOnce struct {
 	once sync.Once
 	plan *Plan
+	raw  string // terraform show -json output
 	err  error
 }
 
@@ -137,14 +138,23 @@ func offlinePlan(t *testing.T, stack string) *Plan {
 		plans[stack] = p
 	}
 	plansMu.Unlock()
-	p.once.Do(func() { p.plan, p.err = runOfflinePlan(t, stack) })
+	p.once.Do(func() { p.plan, p.raw, p.err = runOfflinePlan(t, stack) })
 	if p.err != nil {
 		t.Fatal(p.err)
 	}
 	return p.plan
 }
 
-func runOfflinePlan(t *testing.T, stack string) (*Plan, error) {
+// offlinePlanJSON is the raw plan JSON of a stack.
+func offlinePlanJSON(t *testing.T, stack string) string {
+	t.Helper()
+	offlinePlan(t, stack)
+	plansMu.Lock()
+	defer plansMu.Unlock()
+	return plans[stack].raw
+}
+
+func runOfflinePlan(t *testing.T, stack string) (*Plan, string, error) {
 	dir := workdir(t, stack, nil)
 	for _, args := range [][]string{
 		{"init", "-input=false", "-no-color"},
@@ -152,18 +162,18 @@ func runOfflinePlan(t *testing.T, stack string) (*Plan, error) {
 		{"plan", "-input=false", "-no-color", "-lock=false", "-out=offline.tfplan"},
 	} {
 		if out, err := terraform(t, dir, args...); err != nil {
-			return nil, fmt.Errorf("%s: terraform %s: %v\n%s", stack, strings.Join(args, " "), err, out)
+			return nil, "", fmt.Errorf("%s: terraform %s: %v\n%s", stack, strings.Join(args, " "), err, out)
 		}
 	}
 	raw, err := terraform(t, dir, "show", "-json", "offline.tfplan")
 	if err != nil {
-		return nil, fmt.Errorf("%s: terraform show: %v\n%s", stack, err, raw)
+		return nil, "", fmt.Errorf("%s: terraform show: %v\n%s", stack, err, raw)
 	}
 	var p Plan
 	if err := json.Unmarshal([]byte(raw), &p); err != nil {
-		return nil, fmt.Errorf("plan JSON of %s: %w", stack, err)
+		return nil, "", fmt.Errorf("plan JSON of %s: %w", stack, err)
 	}
-	return &p, nil
+	return &p, raw, nil
 }
 
 // TestStacksValidateAndPlanOffline proves every synthesized stack against the

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/policy"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/secrets"
 )
 
@@ -105,6 +106,10 @@ func NewTable(scope constructs.Construct, id string, props TableProps) (*Table, 
 		cfg.Lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
 	}
 	t.table = dynamodbtable.NewDynamodbTable(t, jsii.String("table"), cfg)
+	if !props.DeletionProtection {
+		policy.Suppress(t.table, policy.DynamoDBDeletionProtection.Name,
+			"deletion protection is off by this environment's settings (deletion_protection: false); the settings refuse that for production")
+	}
 	return t, nil
 }
 

@@ -21,6 +21,7 @@ import (
 
 	"github.com/phase-mirror/fp-calibration-infra/config"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/policy"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/secrets"
 )
 
@@ -134,7 +135,7 @@ func (b *Bootstrap) oidcRoles(env config.Environment, bucket string) {
 	scope := Scope{Project: env.ProjectName, Environment: env.Name, Region: env.Region, AccountID: env.AccountID,
 		StateBucket: bucket, StateKeyPrefix: stateKeyPrefix(env), StateKeyArn: *b.Key.Arn(),
 		Functions: []string{env.Functions.FPIngestion, env.Functions.CalibrationQuery, env.Functions.SaltRotator}}
-	role := func(id, name string, subjects []string, statements []iamdoc.Statement, maxSession int) iamrole.IamRole {
+	role := func(id, name string, subjects []string, statements []iamdoc.Statement, maxSession int, wildcardReason string) iamrole.IamRole {
 		trust := iamdoc.NewDocument(b.Stack, id+"_trust")
 		trust.Add(iamdoc.Statement{
 			Sid:        "GitHubActionsOfThisRepository",
@@ -151,17 +152,20 @@ func (b *Bootstrap) oidcRoles(env config.Environment, bucket string) {
 		})
 		doc := iamdoc.NewDocument(b.Stack, id+"_policy_document")
 		doc.Add(statements...)
-		iamrolepolicy.NewIamRolePolicy(b.Stack, jsii.String(id+"_policy"), &iamrolepolicy.IamRolePolicyConfig{
+		inline := iamrolepolicy.NewIamRolePolicy(b.Stack, jsii.String(id+"_policy"), &iamrolepolicy.IamRolePolicyConfig{
 			Name: jsii.String("scoped-to-" + env.Name), Role: r.Name(), Policy: doc.JSON(),
 		})
+		policy.Suppress(inline, policy.IAMNoUnconditionedWildcardResource.Name, wildcardReason)
 		return r
 	}
 	// Only a job running in the GitHub environment of the same name (where
 	// production has required reviewers) can deploy; no branch or pull request can.
 	b.DeployRole = role("deploy_role", env.ProjectName+"-deploy-"+env.Name,
-		[]string{DeploySubject(env)}, DeployStatements(scope), 3600)
+		[]string{DeploySubject(env)}, DeployStatements(scope), 3600,
+		"ListCallsWithoutResourceTypes (ssm:DescribeParameters, logs:DescribeLogGroups, logs:DescribeQueryDefinitions, kms:ListAliases, iam:ListOpenIDConnectProviders) and ManageSavedQueries (logs:PutQueryDefinition, logs:DeleteQueryDefinition) have no resource type in IAM; everything else is scoped")
 	// Pull requests, and main before an apply, may plan: read-only.
-	b.PlanRole = role("plan_role", env.ProjectName+"-plan-"+env.Name, PlanSubjects(env), PlanStatements(scope), 3600)
+	b.PlanRole = role("plan_role", env.ProjectName+"-plan-"+env.Name, PlanSubjects(env), PlanStatements(scope), 3600,
+		"ListCallsWithoutResourceTypes (read-only List/Describe calls) have no resource type in IAM; everything else is scoped")
 	// The state key lets the two roles use it through S3 only.
 	b.Key.AllowRoles("StateRolesThroughS3", []string{*b.DeployRole.Arn(), *b.PlanRole.Arn()}, []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}, "s3")
 }

@@ -1,0 +1,91 @@
+package tests
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dynamodbtable"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/provider"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"github.com/phase-mirror/fp-calibration-infra/app"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/policy"
+)
+
+// synthInsecureFixture synthesizes, through the same checked synthesis as
+// go run ., a stack with a table that has neither point-in-time recovery nor a
+// customer-managed key. Called from TestMain, while jsii runs.
+func synthInsecureFixture(outdir string) error {
+	a := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(outdir), StackTraces: jsii.Bool(false)})
+	stack := cdktf.NewTerraformStack(a, jsii.String("insecure-fixture"))
+	provider.NewAwsProvider(stack, jsii.String("aws"), &provider.AwsProviderConfig{Region: jsii.String("us-east-1")})
+	dynamodbtable.NewDynamodbTable(stack, jsii.String("careless_table"), &dynamodbtable.DynamodbTableConfig{
+		Name: jsii.String("careless"), BillingMode: jsii.String("PAY_PER_REQUEST"), HashKey: jsii.String("id"),
+		Attribute: &[]*dynamodbtable.DynamodbTableAttribute{{Name: jsii.String("id"), Type: jsii.String("S")}},
+	})
+	_, err := app.SynthChecked(a, []cdktf.TerraformStack{stack})
+	return err
+}
+
+func TestAnInsecureResourceFailsSynthesisAndNothingIsWritten(t *testing.T) {
+	if insecureErr == nil {
+		t.Fatal("the insecure fixture synthesized")
+	}
+	msg := insecureErr.Error()
+	for _, want := range []string{
+		"insecure-fixture/careless_table", "DynamoDBPointInTimeRecovery", "FSBP DynamoDB.2", "DynamoDBEncryptedWithCMK",
+		"DynamoDBDeletionProtection", "FSBP DynamoDB.6", "fix: ", "nothing was written",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
+	}
+	// cdktf creates the App's folders when the App and its stacks are made
+	// (app.Synth gives it a scratch folder for that reason, and publishes it
+	// only on success); no file may be synthesized into them.
+	filepath.WalkDir(insecureOutdir, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			t.Errorf("%s was written despite the findings", path)
+		}
+		return nil
+	})
+}
+
+func TestRealStacksPassThePolicyWithReasonedSuppressionsOnly(t *testing.T) {
+	rep := synthResult.Policy
+	if len(rep.Findings) != 0 {
+		t.Fatalf("findings on the real stacks: %v", rep.Findings)
+	}
+	if rep.Checked < 50 {
+		t.Errorf("only %d checks applied", rep.Checked)
+	}
+	want := map[string]int{
+		policy.DynamoDBDeletionProtection.Name:         4, // staging's tables, by settings
+		policy.IAMNoUnconditionedWildcardResource.Name: 4, // deploy and plan roles of both accounts
+	}
+	got := map[string]int{}
+	for _, s := range rep.Suppressed {
+		got[s.Rule]++
+		if len(s.Reason) < 20 {
+			t.Errorf("suppression without a real reason: %v", s)
+		}
+		if s.Rule == policy.DynamoDBDeletionProtection.Name && !strings.HasPrefix(s.Path, "staging/") {
+			t.Errorf("deletion protection suppressed outside staging: %v", s)
+		}
+	}
+	for rule, n := range want {
+		if got[rule] != n {
+			t.Errorf("%d suppressions of %s, want %d", got[rule], rule, n)
+		}
+	}
+	if len(rep.Suppressed) != 8 {
+		t.Errorf("%d suppressions: %v", len(rep.Suppressed), rep.Suppressed)
+	}
+	// Suppressions are visible to auditors in the JSON, next to the resource.
+	if !strings.Contains(string(stacks["staging"].Raw), `"policy_suppressions"`) {
+		t.Error("staging JSON does not carry its suppressions")
+	}
+}
