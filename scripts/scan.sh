@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Usage: scripts/scan.sh
+# Offline IaC scan with trivy of the synthesized Terraform JSON and of its HCL
+# rendering (npx cdktf synth --hcl; trivy misreads some nested blocks in JSON).
+# Builds trivy once into .tools/bin (several minutes the first time). Fails on
+# any HIGH or CRITICAL finding, and on any finding not fixed or ignored with a
+# reason in .trivyignore.yaml. Needs no network beyond the Go module proxy.
+set -euo pipefail
+# shellcheck source=lib/common.sh
+source "$(dirname "$0")/lib/common.sh"
+
+TRIVY_VERSION="v0.74.0"
+trivy="$ROOT/.tools/bin/trivy"
+stamp="$ROOT/.tools/bin/trivy.version"
+if [ ! -x "$trivy" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$TRIVY_VERSION" ]; then
+  echo "scan: building trivy $TRIVY_VERSION (once; takes minutes)" >&2
+  GOEXPERIMENT=jsonv2 GOBIN="$ROOT/.tools/bin" go install "github.com/aquasecurity/trivy/cmd/trivy@$TRIVY_VERSION"
+  echo "$TRIVY_VERSION" >"$stamp"
+fi
+command -v jq >/dev/null 2>&1 || die "jq is needed to count findings (apt-get install jq)"
+[ -x "$ROOT/node_modules/.bin/cdktf" ] || die "the cdktf CLI is not installed; run npm ci"
+
+synth
+hcl="$(mktemp -d)"
+reports="$(mktemp -d)"
+trap 'rm -rf "$hcl" "$reports"' EXIT
+use_terraform_cli_config # the cdktf CLI runs terraform for the HCL rendering
+(cd "$ROOT" && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 npx --no-install cdktf synth --hcl --output "$hcl" >/dev/null)
+
+status=0
+for target in "json:$ROOT/cdktf.out/stacks" "hcl:$hcl/stacks"; do
+  name="${target%%:*}"
+  dir="${target#*:}"
+  "$trivy" config --skip-check-update --quiet --ignorefile "$ROOT/.trivyignore.yaml" \
+    --format json --output "$reports/$name.json" "$dir"
+  counts="$(jq -r '[.Results[]?.Misconfigurations[]? | select(.Status == "FAIL") | .Severity] as $s
+    | "CRITICAL=\([$s[] | select(. == "CRITICAL")] | length) HIGH=\([$s[] | select(. == "HIGH")] | length) MEDIUM=\([$s[] | select(. == "MEDIUM")] | length) LOW=\([$s[] | select(. == "LOW")] | length)"' "$reports/$name.json")"
+  echo "scan: $name: $counts (after .trivyignore.yaml)"
+  jq -r '.Results[]? | .Target as $t | .Misconfigurations[]? | select(.Status == "FAIL") | "  \(.Severity) \(.ID) \($t): \(.Title)"' "$reports/$name.json"
+  case "$counts" in
+    "CRITICAL=0 HIGH=0 MEDIUM=0 LOW=0") ;;
+    *) status=1 ;;
+  esac
+done
+[ "$status" -eq 0 ] || die "findings remain: fix them, or ignore them in .trivyignore.yaml with a statement"
+echo "scan: no findings left (trivy $TRIVY_VERSION, offline, embedded checks)"
