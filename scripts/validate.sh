@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Usage: scripts/validate.sh <staging|production>
 # Synthesizes, then checks the environment's stack and its state-bootstrap stack
-# with `terraform init -backend=false` and `terraform validate`, checks the
-# formatting of the HCL rendering when the cdktf CLI is installed, and runs the
-# offline terraform tests (validate + plan against the real AWS provider).
-# Needs no AWS credentials.
+# with `terraform init -backend=false` and `terraform validate`; when the cdktf
+# CLI is installed, also renders the stack as HCL, formats it with `terraform
+# fmt` (which refuses unparsable HCL) and validates that rendering too; then
+# runs the offline terraform tests (validate + plan against the real AWS
+# provider). Needs no AWS credentials.
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
@@ -23,11 +24,13 @@ for stack in "$env" "state-bootstrap-$env"; do
 done
 
 if [ -x "$ROOT/node_modules/.bin/cdktf" ]; then
-  echo "== terraform fmt of the HCL rendering"
+  echo "== HCL rendering: terraform fmt and validate"
   hcl="$(mktemp -d)"
   trap 'rm -rf "$hcl"' EXIT
   (cd "$ROOT" && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 npx --no-install cdktf synth --hcl --output "$hcl" >/dev/null)
-  terraform fmt -check -recursive "$hcl/stacks/$env" || die "the HCL rendering of $env is not canonically formatted"
+  terraform fmt -recursive "$hcl/stacks/$env" >/dev/null || die "the HCL rendering of $env does not parse"
+  terraform -chdir="$hcl/stacks/$env" init -backend=false -input=false -no-color >/dev/null
+  terraform -chdir="$hcl/stacks/$env" validate -no-color
 fi
 
 echo "== offline terraform tests"

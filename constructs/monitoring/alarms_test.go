@@ -158,6 +158,9 @@ func TestDashboardBody(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if strings.Contains(body, `\n`) {
+		t.Error("the dashboard body holds a newline, which cdktf's HCL rendering turns into invalid JSON")
+	}
 	var parsed struct {
 		Widgets []struct {
 			Type       string         `json:"type"`

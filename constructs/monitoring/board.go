@@ -56,7 +56,8 @@ func DashboardBody(p Props, specs []AlarmSpec) (string, error) {
 	}
 	sort.Strings(links)
 
-	b.Add("text", 24, 2, dashboard.TextProperties{Markdown: fmt.Sprintf("# FP Calibration Service — %s\nAlarms: %d. Runbooks: %s", p.Environment, len(specs), strings.Join(links, ", "))})
+	// One line: a newline in the body survives the JSON but not cdktf's HCL rendering.
+	b.Add("text", 24, 2, dashboard.TextProperties{Markdown: fmt.Sprintf("**FP Calibration Service — %s** · %d alarms · runbooks: %s", p.Environment, len(specs), strings.Join(links, ", "))})
 	b.Add("alarm", 24, 4, dashboard.AlarmProperties{Title: "Alarm status", Alarms: alarmArns})
 	b.Add("metric", 12, 6, metric("DynamoDB consumed capacity", "Sum", perTable("ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits")))
 	b.Add("metric", 12, 6, metric("DynamoDB throttled requests", "Sum", perTable("ReadThrottleEvents", "WriteThrottleEvents")))
