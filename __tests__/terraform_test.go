@@ -124,6 +124,10 @@ type planOnce struct {
 var (
 	plansMu sync.Mutex
 	plans   = map[string]*planOnce{}
+	// terraformSlots bounds concurrent terraform runs: each loads the AWS
+	// provider (hundreds of MiB); two at a time keep the test command's
+	// peak memory within budget on two cores.
+	terraformSlots = make(chan struct{}, 2)
 )
 
 // offlinePlan initializes, validates and plans a synthesized stack offline
@@ -155,6 +159,8 @@ func offlinePlanJSON(t *testing.T, stack string) string {
 }
 
 func runOfflinePlan(t *testing.T, stack string) (*Plan, string, error) {
+	terraformSlots <- struct{}{}
+	defer func() { <-terraformSlots }()
 	dir := workdir(t, stack, nil)
 	for _, args := range [][]string{
 		{"init", "-input=false", "-no-color"},
@@ -236,6 +242,8 @@ func TestPlanCatchesAGSIWithoutAttributeDefinition(t *testing.T) {
 		return out
 	}
 	dir := workdir(t, stack, broken)
+	terraformSlots <- struct{}{}
+	defer func() { <-terraformSlots }()
 	mustTerraform(t, dir, "init", "-input=false", "-no-color")
 	mustTerraform(t, dir, "validate", "-no-color") // validate alone does not see it
 	out, err := terraform(t, dir, "plan", "-input=false", "-no-color", "-lock=false")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
@@ -38,33 +39,46 @@ type Result struct {
 // $CDKTF_OUTDIR, else cdktf.out). Nothing is written there unless every step
 // succeeds.
 func Synth(outdir string, envs []config.Environment) (Result, error) {
+	// Build the Lambda package while the Node runtime of jsii starts.
 	build, err := os.MkdirTemp("", "fp-calibration-build-")
 	if err != nil {
 		return Result{}, err
 	}
 	defer os.RemoveAll(build)
-	pkg, err := lambdabuild.Build(RotatorImportPath, build, "saltrotator")
-	if err != nil {
-		return Result{}, err
+	type built struct {
+		pkg lambdabuild.Package
+		err error
 	}
+	packaged := make(chan built, 1)
+	go func() {
+		pkg, err := lambdabuild.Build(RotatorImportPath, build, "saltrotator")
+		packaged <- built{pkg, err}
+	}()
 
 	// Synthesize into a sibling folder and publish it only when every check
 	// passed, so a failure leaves the output folder exactly as it was.
 	target, err := outputFolder(outdir)
 	if err != nil {
+		<-packaged
 		return Result{}, err
 	}
 	staging, err := os.MkdirTemp(filepath.Dir(target), "."+filepath.Base(target)+"-")
 	if err != nil {
+		<-packaged
 		return Result{}, err
 	}
 	defer os.RemoveAll(staging)
 	a := cdktf.NewApp(&cdktf.AppConfig{StackTraces: jsii.Bool(false), Outdir: jsii.String(staging)})
-	res := Result{RotatorPackageBytes: pkg.Size}
+	var once sync.Once
+	var b built
+	rotator := func() (secrets.RotatorPackage, error) {
+		once.Do(func() { b = <-packaged })
+		return secrets.RotatorPackage{ZipPath: b.pkg.ZipPath, SHA256: b.pkg.SHA256}, b.err
+	}
+	defer rotator() // never leave the build running
+	res := Result{}
 	for _, env := range envs {
-		s, err := service.NewStack(a, env, service.Props{
-			RotatorPackage: secrets.RotatorPackage{ZipPath: pkg.ZipPath, SHA256: pkg.SHA256},
-		})
+		s, err := service.NewStack(a, env, service.Props{RotatorPackage: rotator})
 		if err != nil {
 			return Result{}, fmt.Errorf("stack %s: %w", env.Name, err)
 		}
@@ -75,14 +89,37 @@ func Synth(outdir string, envs []config.Environment) (Result, error) {
 		}
 		res.Bootstraps = append(res.Bootstraps, boot)
 	}
-	stacks := make([]cdktf.TerraformStack, 0, len(res.Stacks)+len(res.Bootstraps))
-	for i := range res.Stacks {
-		stacks = append(stacks, res.Stacks[i].Stack, res.Bootstraps[i].Stack)
+	res.RotatorPackageBytes = b.pkg.Size
+	res.Policy, err = SynthAndPublish(a, staging, target)
+	return res, err
+}
+
+// SynthAndPublish synthesizes a, whose output folder must be staging, checks
+// every synthesized stack against the security rules, and moves the output to
+// target only when no resource is insecure: on a finding, target is untouched.
+func SynthAndPublish(a cdktf.App, staging, target string) (policy.Report, error) {
+	a.Synth()
+	dirs, err := os.ReadDir(filepath.Join(staging, "stacks"))
+	if err != nil {
+		return policy.Report{}, err
 	}
-	if res.Policy, err = SynthChecked(a, stacks); err != nil {
-		return res, err
+	checked := make([]*policy.Stack, 0, len(dirs))
+	for _, d := range dirs {
+		raw, err := os.ReadFile(filepath.Join(staging, "stacks", d.Name(), "cdk.tf.json"))
+		if err != nil {
+			return policy.Report{}, err
+		}
+		var tf map[string]any
+		if err := json.Unmarshal(raw, &tf); err != nil {
+			return policy.Report{}, fmt.Errorf("stack %s: %w", d.Name(), err)
+		}
+		checked = append(checked, policy.NewStack(d.Name(), tf))
 	}
-	return res, publish(staging, target)
+	report := policy.Evaluate(policy.Rules, checked...)
+	if err := report.Err(); err != nil {
+		return report, err
+	}
+	return report, publish(staging, target)
 }
 
 // outputFolder is where the App's output goes: outdir, else $CDKTF_OUTDIR
@@ -121,33 +158,4 @@ func publish(staging, target string) error {
 		}
 	}
 	return nil
-}
-
-// SynthChecked runs the policy rules on every stack's JSON and writes the App
-// only when no resource is insecure.
-func SynthChecked(a cdktf.App, stacks []cdktf.TerraformStack) (policy.Report, error) {
-	checked := make([]*policy.Stack, 0, len(stacks))
-	for _, s := range stacks {
-		tf, err := normalize(s.ToTerraform())
-		if err != nil {
-			return policy.Report{}, fmt.Errorf("stack %s: %w", *s.Node().Id(), err)
-		}
-		checked = append(checked, policy.NewStack(*s.Node().Id(), tf))
-	}
-	report := policy.Evaluate(policy.Rules, checked...)
-	if err := report.Err(); err != nil {
-		return report, err
-	}
-	a.Synth()
-	return report, nil
-}
-
-// normalize turns what jsii returns into plain JSON values.
-func normalize(v any) (map[string]any, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var out map[string]any
-	return out, json.Unmarshal(raw, &out)
 }

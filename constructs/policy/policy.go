@@ -4,11 +4,12 @@
 // Security Best Practices (FSBP) control it enforces and the fix; a suppression
 // lives next to the resource, carries a written reason, and is reported.
 //
-// The rules read each stack's resolved Terraform JSON (TerraformStack.ToTerraform),
-// so they are plain Go, tested without jsii. They run just before App.Synth
-// rather than as a cdktf Aspect: cdktf invokes aspects inside App.Synth, which
-// writes the output and panics on error annotations, so an Aspect could not
-// stop a bad stack from being written.
+// The rules read each stack's synthesized Terraform JSON, so they are plain Go,
+// tested without jsii. app.SynthAndPublish synthesizes into a scratch folder,
+// runs the rules there, and publishes the output only when no resource is
+// insecure. They are not a cdktf Aspect: cdktf invokes aspects inside
+// App.Synth, which writes the output and panics on error annotations, so an
+// Aspect could not keep a bad stack out of cdktf.out.
 package policy
 
 import (

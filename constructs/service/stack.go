@@ -4,6 +4,8 @@
 package service
 
 import (
+	"errors"
+
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/provider"
@@ -51,8 +53,10 @@ type LogGroups struct {
 
 // Props are what a stack needs besides its settings.
 type Props struct {
-	// RotatorPackage is the built salt rotation Lambda. Required.
-	RotatorPackage secrets.RotatorPackage
+	// RotatorPackage returns the built salt rotation Lambda. Required. It is
+	// called only when the salt is composed, so the build can run while jsii
+	// loads the provider bindings for the resources composed before it.
+	RotatorPackage func() (secrets.RotatorPackage, error)
 }
 
 // NewStack composes the environment's stack under scope, named after the environment.
@@ -171,7 +175,14 @@ func (s *Stack) roles() error {
 	return nil
 }
 
-func (s *Stack) salt() (err error) {
+func (s *Stack) salt() error {
+	if s.props.RotatorPackage == nil {
+		return errors.New("service.Props.RotatorPackage is required")
+	}
+	pkg, err := s.props.RotatorPackage()
+	if err != nil {
+		return err
+	}
 	s.Salt, err = secrets.NewSalt(s.Stack, "salt", secrets.SaltProps{
 		Name:                s.saltName(),
 		Key:                 s.Key,
@@ -180,7 +191,7 @@ func (s *Stack) salt() (err error) {
 		PreventDestroy:      s.Env.IsProduction(),
 		RotatorFunctionName: s.Env.Functions.SaltRotator,
 		RotatorRole:         s.Roles.SaltRotator,
-		RotatorPackage:      s.props.RotatorPackage,
+		RotatorPackage:      pkg,
 		RotatorDependsOn:    []cdktf.ITerraformDependable{s.LogGroups.SaltRotator.Dependable()},
 		AgeCheckRuleName:    s.name("salt-rotation-age-check"),
 	})
