@@ -125,9 +125,9 @@ var (
 	plansMu sync.Mutex
 	plans   = map[string]*planOnce{}
 	// terraformSlots bounds concurrent terraform runs: each loads the AWS
-	// provider (hundreds of MiB); two at a time keep the test command's
-	// peak memory within budget on two cores.
-	terraformSlots = make(chan struct{}, 2)
+	// provider (measured: ~620 MiB, plus ~220 MiB for terraform itself), so
+	// one at a time keeps the test command's peak memory within budget.
+	terraformSlots = make(chan struct{}, 1)
 )
 
 // offlinePlan initializes, validates and plans a synthesized stack offline
