@@ -69,13 +69,13 @@ func TestSaltRotatesMonthlyThroughItsOwnLambda(t *testing.T) {
 			t.Errorf("%s: rotation %v", env, r)
 		}
 
-		perm := []Named{s.One(t, "aws_lambda_permission", "principal", "secretsmanager.amazonaws.com")}
-		p := perm[0].Body
+		perm := s.One(t, "aws_lambda_permission", "principal", "secretsmanager.amazonaws.com")
+		p := perm.Body
 		if p.Str("principal") != "secretsmanager.amazonaws.com" || p.Str("action") != "lambda:InvokeFunction" ||
 			p.Str("source_arn") != secret.Ref("arn") || p.Str("source_account") != e.AccountID || p.Str("function_name") != fn.Ref("function_name") {
 			t.Errorf("%s: invoke permission not scoped to the secret: %v", env, p)
 		}
-		if !contains(r.Strings("depends_on"), "aws_lambda_permission."+perm[0].Name) {
+		if !contains(r.Strings("depends_on"), "aws_lambda_permission."+perm.Name) {
 			t.Errorf("%s: the rotation may start before Secrets Manager may invoke the function", env)
 		}
 	}

@@ -39,3 +39,21 @@ func allows(st map[string]any) bool {
 	e, _ := st["effect"].(string)
 	return e == "" || e == "Allow"
 }
+
+// checkAllowStatements applies problem to every Allow statement of an identity
+// policy; the first problem found makes the resource non-compliant.
+func checkAllowStatements(r Resource, s *Stack, problem func(st map[string]any) string) (Outcome, string) {
+	statements, ok := identityStatements(r, s)
+	if !ok {
+		return NotApplicable, ""
+	}
+	for _, st := range statements {
+		if !allows(st) {
+			continue
+		}
+		if p := problem(st); p != "" {
+			return NonCompliant, p
+		}
+	}
+	return Compliant, ""
+}

@@ -10,20 +10,13 @@ var IAMNoWildcardAction = Rule{
 	Name: "IAMNoWildcardAction", Control: "IAM.1, IAM.21",
 	Fix: "list the actions the role needs (grants in the constructs do)",
 	Check: func(r Resource, s *Stack) (Outcome, string) {
-		statements, ok := identityStatements(r, s)
-		if !ok {
-			return NotApplicable, ""
-		}
-		for _, st := range statements {
-			if !allows(st) {
-				continue
-			}
+		return checkAllowStatements(r, s, func(st map[string]any) string {
 			for _, a := range stringList(st["actions"]) {
 				if a == "*" || strings.HasSuffix(a, ":*") {
-					return NonCompliant, fmt.Sprintf("statement %v allows %q", st["sid"], a)
+					return fmt.Sprintf("statement %v allows %q", st["sid"], a)
 				}
 			}
-		}
-		return Compliant, ""
+			return ""
+		})
 	},
 }
