@@ -2,21 +2,46 @@ package tests
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
+
+var (
+	programOnce sync.Once
+	programPath string
+	programErr  error
+)
+
+// programBinary builds the real program (package main) once per test binary.
+func programBinary(t *testing.T) string {
+	t.Helper()
+	programOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "fp-calibration-program-")
+		if err != nil {
+			programErr = err
+			return
+		}
+		programPath = filepath.Join(dir, "synth")
+		if out, err := exec.Command("go", "build", "-o", programPath, "..").CombinedOutput(); err != nil {
+			programErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if programErr != nil {
+		t.Fatal(programErr)
+	}
+	return programPath
+}
 
 // TestBadInputEndToEnd runs the real program (built once from main) on
 // malformed settings files and flags: each run exits non-zero with one clear
 // line naming the field, and writes nothing.
 func TestBadInputEndToEnd(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "synth")
-	if out, err := exec.Command("go", "build", "-o", bin, "..").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := programBinary(t)
 	shipped := map[string]map[string]any{}
 	for _, env := range StackNames() {
 		raw, err := os.ReadFile(filepath.Join("..", "environments", env+".json"))
