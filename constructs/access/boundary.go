@@ -48,6 +48,3 @@ func NewBoundary(scope constructs.Construct, id string, props BoundaryProps) (*B
 
 // Arn is the boundary policy's ARN.
 func (b *Boundary) Arn() *string { return b.policy.Arn() }
-
-// Statements are the boundary's statements.
-func (b *Boundary) Statements() []iamdoc.Statement { return b.doc.Statements() }

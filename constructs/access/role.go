@@ -94,9 +94,6 @@ func (r *Role) Name() string { return r.props.Name }
 // Arn is the role's ARN.
 func (r *Role) Arn() *string { return r.role.Arn() }
 
-// Statements are the role's identity-policy statements.
-func (r *Role) Statements() []iamdoc.Statement { return r.policy.Statements() }
-
 // PolicyDependable is what a function must depend on so that it never runs
 // before its permissions exist.
 func (r *Role) PolicyDependable() cdktf.ITerraformDependable { return r.inline }

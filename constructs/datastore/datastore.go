@@ -119,6 +119,3 @@ func (d *DataStore) Tables() []*Table {
 
 // NonceParameterName is the SSM name of the redaction nonce.
 func (d *DataStore) NonceParameterName() *string { return d.nonce.Name() }
-
-// NonceParameterArn is the ARN of the redaction nonce parameter.
-func (d *DataStore) NonceParameterArn() *string { return d.nonce.Arn() }

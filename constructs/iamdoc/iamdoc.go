@@ -75,14 +75,8 @@ func (d *Document) Put(st Statement) {
 	d.Add(st)
 }
 
-// Statements returns the statements added so far.
-func (d *Document) Statements() []Statement { return append([]Statement(nil), d.statements...) }
-
 // JSON is the rendered policy JSON (a token resolved by Terraform).
 func (d *Document) JSON() *string { return d.data.Json() }
-
-// Len is the number of statements.
-func (d *Document) Len() int { return len(d.statements) }
 
 func render(statements []Statement) *[]*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement {
 	out := make([]*dataawsiampolicydocument.DataAwsIamPolicyDocumentStatement, 0, len(statements))

@@ -141,9 +141,6 @@ func (k *Key) Arn() *string { return k.key.Arn() }
 // AliasName is the key's alias name.
 func (k *Key) AliasName() *string { return k.alias.Name() }
 
-// PolicyStatements are the key policy's statements so far.
-func (k *Key) PolicyStatements() []iamdoc.Statement { return k.policy.Statements() }
-
 // GrantDecrypt lets grantee decrypt with the key, only through the named services.
 func (k *Key) GrantDecrypt(g iamdoc.Grantee, viaService string, more ...string) {
 	k.grant(g, DecryptActions, append([]string{viaService}, more...))
