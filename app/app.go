@@ -1,6 +1,7 @@
 // Package app composes and synthesizes the CDKTF App: per environment, the
-// service stack and the state-bootstrap stack of its account. main and the stack tests both go through Synth, so the tests
-// synthesize exactly what users deploy.
+// service stack and the state-bootstrap stack of its account. main and the
+// stack tests both go through Synth, so the tests synthesize exactly what
+// users deploy.
 package app
 
 import (
@@ -39,46 +40,36 @@ type Result struct {
 // $CDKTF_OUTDIR, else cdktf.out). Nothing is written there unless every step
 // succeeds.
 func Synth(outdir string, envs []config.Environment) (Result, error) {
-	// Build the Lambda package while the Node runtime of jsii starts.
+	// Build the Lambda package while the Node runtime of jsii starts and loads
+	// the provider bindings; the salt waits for it only when it is composed.
 	build, err := os.MkdirTemp("", "fp-calibration-build-")
 	if err != nil {
 		return Result{}, err
 	}
 	defer os.RemoveAll(build)
-	type built struct {
-		pkg lambdabuild.Package
-		err error
-	}
-	packaged := make(chan built, 1)
-	go func() {
-		pkg, err := lambdabuild.Build(RotatorImportPath, build, "saltrotator")
-		packaged <- built{pkg, err}
-	}()
+	rotator := buildInBackground(build)
+	defer rotator() // never return while the build still writes into build
 
 	// Synthesize into a sibling folder and publish it only when every check
 	// passed, so a failure leaves the output folder exactly as it was.
 	target, err := outputFolder(outdir)
 	if err != nil {
-		<-packaged
 		return Result{}, err
 	}
 	staging, err := os.MkdirTemp(filepath.Dir(target), "."+filepath.Base(target)+"-")
 	if err != nil {
-		<-packaged
 		return Result{}, err
 	}
 	defer os.RemoveAll(staging)
 	a := cdktf.NewApp(&cdktf.AppConfig{StackTraces: jsii.Bool(false), Outdir: jsii.String(staging)})
-	var once sync.Once
-	var b built
-	rotator := func() (secrets.RotatorPackage, error) {
-		once.Do(func() { b = <-packaged })
-		return secrets.RotatorPackage{ZipPath: b.pkg.ZipPath, SHA256: b.pkg.SHA256}, b.err
-	}
-	defer rotator() // never leave the build running
 	res := Result{}
+	props := service.Props{RotatorPackage: func() (secrets.RotatorPackage, error) {
+		pkg, err := rotator()
+		res.RotatorPackageBytes = pkg.Size
+		return secrets.RotatorPackage{ZipPath: pkg.ZipPath, SHA256: pkg.SHA256}, err
+	}}
 	for _, env := range envs {
-		s, err := service.NewStack(a, env, service.Props{RotatorPackage: rotator})
+		s, err := service.NewStack(a, env, props)
 		if err != nil {
 			return Result{}, fmt.Errorf("stack %s: %w", env.Name, err)
 		}
@@ -89,9 +80,27 @@ func Synth(outdir string, envs []config.Environment) (Result, error) {
 		}
 		res.Bootstraps = append(res.Bootstraps, boot)
 	}
-	res.RotatorPackageBytes = b.pkg.Size
 	res.Policy, err = SynthAndPublish(a, staging, target)
 	return res, err
+}
+
+// buildInBackground starts building the rotator into dir and returns a
+// function that waits for the build (once) and returns its result.
+func buildInBackground(dir string) func() (lambdabuild.Package, error) {
+	var (
+		once sync.Once
+		pkg  lambdabuild.Package
+		err  error
+		done = make(chan struct{})
+	)
+	go func() {
+		pkg, err = lambdabuild.Build(RotatorImportPath, dir, "saltrotator")
+		close(done)
+	}()
+	return func() (lambdabuild.Package, error) {
+		once.Do(func() { <-done })
+		return pkg, err
+	}
 }
 
 // SynthAndPublish synthesizes a, whose output folder must be staging, checks

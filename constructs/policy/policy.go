@@ -98,7 +98,7 @@ type Stack struct {
 	raw       map[string]any
 }
 
-// NewStack indexes a stack's Terraform JSON (as ToTerraform returns it).
+// NewStack indexes a stack's Terraform JSON (the parsed cdk.tf.json).
 func NewStack(name string, tf map[string]any) *Stack {
 	s := &Stack{Name: name, raw: tf}
 	resources, _ := tf["resource"].(map[string]any)
