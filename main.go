@@ -28,11 +28,12 @@ func run(args []string, stderr io.Writer) error {
 	flags.SetOutput(stderr)
 	settingsDir := flags.String("settings", "environments", "folder holding <environment>.json settings files")
 	outdir := flags.String("out", "", "output folder (default: $CDKTF_OUTDIR, else cdktf.out)")
+	locks := flags.String("locks", "locks", "folder holding <stack>/.terraform.lock.hcl, copied into each synthesized stack")
 	if err := flags.Parse(args); err != nil {
 		return fmt.Errorf("flags: %w (run with -h for usage)", err)
 	}
 	if flags.NArg() > 0 {
-		return fmt.Errorf("flags: unexpected argument %q; fix: this program takes only -settings and -out", flags.Arg(0))
+		return fmt.Errorf("flags: unexpected argument %q; fix: this program takes only -settings, -out and -locks", flags.Arg(0))
 	}
 	envs, err := config.LoadAll(*settingsDir)
 	if err != nil {
@@ -43,7 +44,7 @@ func run(args []string, stderr io.Writer) error {
 			fmt.Fprintln(stderr, "warning: "+w)
 		}
 	}
-	res, err := app.Synth(*outdir, envs)
+	res, err := app.Synth(*outdir, envs, *locks)
 	for _, s := range res.Policy.Suppressed {
 		fmt.Fprintln(stderr, "policy: "+s.String())
 	}

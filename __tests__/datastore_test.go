@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"github.com/phase-mirror/fp-calibration-infra/constructs/datastore"
 	"testing"
 )
 
@@ -119,8 +120,14 @@ func TestRedactionNonceIsNeverOverwritten(t *testing.T) {
 		if p.Body.Str("key_id") != s.All("aws_kms_key")[0].Ref("arn") {
 			t.Errorf("%s nonce not encrypted with the CMK: %q", env, p.Body.Str("key_id"))
 		}
-		if !equalStrings(p.Body.Strings("lifecycle", "ignore_changes"), []string{"value"}) {
-			t.Errorf("%s nonce: ignore_changes = %v, want [value]", env, p.Body.Get("lifecycle", "ignore_changes"))
+		// Written once through the write-only argument: no value in the
+		// configuration, so none in state or in a plan file (the offline plan
+		// test checks the plan's JSON too).
+		if p.Body.Get("value") != nil || p.Body.Get("insecure_value") != nil {
+			t.Errorf("%s nonce has a value argument: it would be kept in state", env)
+		}
+		if p.Body.Str("value_wo") != datastore.NoncePlaceholder || p.Body.Get("value_wo_version") != float64(datastore.NonceWriteVersion) {
+			t.Errorf("%s nonce: value_wo %v, value_wo_version %v", env, p.Body.Get("value_wo"), p.Body.Get("value_wo_version"))
 		}
 	}
 }

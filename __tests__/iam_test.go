@@ -34,8 +34,8 @@ func TestRolesHaveExactlyTheirPermissions(t *testing.T) {
 			ingestion: {
 				"FpIngestionReadsConsent":                      {{"dynamodb:GetItem", "dynamodb:Query"}, {arn("dynamodb", "table/phase-mirror-consent-store-"+env)}},
 				"FpIngestionWritesCalibrationEvents":           {{"dynamodb:PutItem"}, {arn("dynamodb", "table/phase-mirror-calibration-store-"+env)}},
-				"FpIngestionUsesKeyViaDynamodb":                {{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}, {key}},
-				"FpIngestionReadsTheSalt":                      {{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"}, {secret}},
+				"FpIngestionUsesKeyViaDynamodb":                {{"kms:Decrypt"}, {key}},
+				"FpIngestionReadsTheSalt":                      {{"secretsmanager:GetSecretValue"}, {secret}},
 				"FpIngestionUsesKeyViaSecretsmanager":          {{"kms:Decrypt"}, {key}},
 				"FpIngestionReadsTheSaltThroughParameterStore": {{"ssm:GetParameter"}, {arn("ssm", "parameter/aws/reference/secretsmanager//phase-mirror/fp-calibration/hmac-salt-"+env)}},
 				"FpIngestionPutMetricsInItsNamespace":          {{"cloudwatch:PutMetricData"}, {"*"}},
@@ -177,7 +177,6 @@ func TestIAMSimulator(t *testing.T) {
 			{"ingestion queries consent", "ingestion", "dynamodb:Query", table("phase-mirror-consent-store"), nil, true, nil},
 			{"ingestion writes a calibration event", "ingestion", "dynamodb:PutItem", table("phase-mirror-calibration-store"), nil, true, nil},
 			{"ingestion reads the salt", "ingestion", "secretsmanager:GetSecretValue", secret, nil, true, nil},
-			{"ingestion describes the salt", "ingestion", "secretsmanager:DescribeSecret", secret, nil, true, nil},
 			{"ingestion reads the salt through Parameter Store", "ingestion", "ssm:GetParameter", arn("ssm", "parameter/aws/reference/secretsmanager//phase-mirror/fp-calibration/hmac-salt-"+env), nil, true, nil},
 			{"ingestion decrypts the salt via Secrets Manager", "ingestion", "kms:Decrypt", key, via("secretsmanager"), true, nil},
 			{"ingestion decrypts table data via DynamoDB", "ingestion", "kms:Decrypt", key, via("dynamodb"), true, nil},
@@ -200,6 +199,11 @@ func TestIAMSimulator(t *testing.T) {
 			{"ingestion cannot change the salt", "ingestion", "secretsmanager:PutSecretValue", secret, nil, false, nil},
 			{"ingestion cannot read the redaction nonce", "ingestion", "ssm:GetParameter", arn("ssm", "parameter/guardian/redaction_nonce-"+env), nil, false, nil},
 			{"ingestion cannot decrypt directly", "ingestion", "kms:Decrypt", key, direct, false, nil},
+			// Least use of the key through DynamoDB: callers only decrypt the table key;
+			// DynamoDB itself generates data keys under its grant.
+			{"ingestion cannot encrypt through DynamoDB", "ingestion", "kms:Encrypt", key, via("dynamodb"), false, nil},
+			{"ingestion cannot generate data keys through DynamoDB", "ingestion", "kms:GenerateDataKey", key, via("dynamodb"), false, nil},
+			{"ingestion does not describe the salt (the reference path needs GetSecretValue only)", "ingestion", "secretsmanager:DescribeSecret", secret, nil, false, nil},
 			{"ingestion cannot decrypt via SSM", "ingestion", "kms:Decrypt", key, via("ssm"), false, nil},
 			{"ingestion cannot publish to another namespace", "ingestion", "cloudwatch:PutMetricData", "*", namespace("AWS/Lambda"), false, nil},
 			{"ingestion cannot write into another function's logs", "ingestion", "logs:PutLogEvents", stream(e.Functions.CalibrationQuery), nil, false, nil},

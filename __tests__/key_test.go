@@ -96,8 +96,13 @@ func TestKeyPolicyIsExplicitAndNeverTheDefault(t *testing.T) {
 				t.Errorf("%s: administration statement allows use: %s", env, a)
 			}
 		}
-		if !contains(admin.Strings("actions"), "kms:Put*") {
+		if !contains(admin.Strings("actions"), "kms:PutKeyPolicy") {
 			t.Errorf("%s: administration cannot update the key policy (lock-out risk)", env)
+		}
+		for _, a := range admin.Strings("actions") {
+			if strings.Contains(a, "*") || a == "kms:CreateGrant" {
+				t.Errorf("%s: administration holds %s: a wildcard or CreateGrant lets an administrator grant itself use of the key", env, a)
+			}
 		}
 	}
 }

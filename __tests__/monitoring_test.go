@@ -37,8 +37,12 @@ func expectedAlarms(t *testing.T, env string) map[string]wantAlarm {
 		if short == "calibration-store" {
 			sev = "critical"
 		}
+		indexes := map[string][]string{"calibration-store": {"rule-index"}, "fp-events": {"finding-index", "rule-index"}}[short]
 		for what, metric := range map[string]string{"read-throttles": "ReadThrottleEvents", "write-throttles": "WriteThrottleEvents"} {
 			out[short+"-"+what] = wantAlarm{"AWS/DynamoDB", metric, "Sum", map[string]string{"TableName": name}, 0, 300, 1, "GreaterThanThreshold", "notBreaching", sev}
+			for _, ix := range indexes {
+				out[short+"-"+ix+"-"+what] = wantAlarm{"AWS/DynamoDB", metric, "Sum", map[string]string{"TableName": name, "GlobalSecondaryIndexName": ix}, 0, 300, 1, "GreaterThanThreshold", "notBreaching", sev}
+			}
 		}
 		out[short+"-system-errors"] = wantAlarm{"AWS/DynamoDB", "SystemErrors", "Sum", map[string]string{"TableName": name}, 0, 300, 1, "GreaterThanThreshold", "notBreaching", "critical"}
 	}

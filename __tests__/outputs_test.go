@@ -58,8 +58,11 @@ func TestProviderIsPinnedToTheEnvironment(t *testing.T) {
 		if tags.Str("Project") != "phase-mirror" || tags.Str("Environment") != env || tags.Str("ManagedBy") != "cdktf" {
 			t.Errorf("%s: default tags %v", env, tags)
 		}
-		if got := s.Terraform.Str("required_providers", "aws", "version"); got != "~> 5.84" {
-			t.Errorf("%s: provider constraint %q does not admit 5.100", env, got)
+		if got := s.Terraform.Str("required_providers", "aws", "version"); got != "~> 5.100" {
+			t.Errorf("%s: provider constraint %q, want ~> 5.100 (value_wo needs it; the lock file holds 5.100.0)", env, got)
+		}
+		if got := s.Terraform.Str("required_version"); got != ">= 1.11" {
+			t.Errorf("%s: required_version %q, want >= 1.11 (S3 native locking GA, write-only arguments)", env, got)
 		}
 		if got := s.Terraform.Str("backend", "local", "path"); got != "../../../terraform."+env+".tfstate" {
 			t.Errorf("%s: local state path %q (relative, per environment)", env, got)

@@ -42,6 +42,45 @@ func repoCopy(t *testing.T) string {
 	return dst
 }
 
+// stubTerraform puts a stub `terraform` first on PATH that records each call's
+// arguments, one line per call, in the returned log file: a test proves that
+// terraform ran (or not), and how, from the log rather than from output. It
+// writes the file of plan -out= and answers show -json with an empty plan.
+func stubTerraform(t *testing.T) (env []string, log string) {
+	t.Helper()
+	bin := t.TempDir()
+	log = filepath.Join(bin, "calls.log")
+	stub := `#!/usr/bin/env bash
+echo "$*" >>"` + log + `"
+for arg in "$@"; do
+  case "$arg" in
+    -out=*) echo "stub plan" >"${arg#-out=}" ;;
+  esac
+done
+case " $* " in
+  *" show -json "*) echo '{"resource_changes":[]}' ;;
+  *" plan "*) echo "Plan: 0 to add, 0 to change, 0 to destroy." ;;
+esac
+exit 0
+`
+	if err := os.WriteFile(filepath.Join(bin, "terraform"), []byte(stub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}, log
+}
+
+// calls reads a stub's log: one entry per terraform call.
+func calls(t *testing.T, log string) []string {
+	t.Helper()
+	raw, err := os.ReadFile(log)
+	if os.IsNotExist(err) {
+		return nil
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSpace(string(raw)), "\n")
+}
+
 func runScript(t *testing.T, dir, stdin string, env []string, args ...string) (string, int) {
 	t.Helper()
 	cmd := exec.Command("bash", args...)
@@ -99,8 +138,9 @@ func TestScriptsRefuseBadUse(t *testing.T) {
 		{"production not confirmed", "yes\n", nil, []string{"scripts/apply.sh", "production", "plans/production.tfplan"}, "not confirmed; nothing was applied"},
 		{"production approval variable must be exact", "", []string{"CI_APPROVED=1"}, []string{"scripts/apply.sh", "production", "plans/production.tfplan"}, "not confirmed"},
 	}
+	stub, log := stubTerraform(t)
 	for _, c := range cases {
-		out, code := runScript(t, dir, c.stdin, c.env, c.args...)
+		out, code := runScript(t, dir, c.stdin, append(c.env, stub...), c.args...)
 		if code == 0 || !strings.Contains(out, "error: "+strings.SplitN(c.want, " ", 2)[0]) && !strings.Contains(out, c.want) {
 			t.Errorf("%s: exit %d, output:\n%s", c.name, code, out)
 			continue
@@ -108,8 +148,67 @@ func TestScriptsRefuseBadUse(t *testing.T) {
 		if !strings.Contains(out, c.want) {
 			t.Errorf("%s: output lacks %q:\n%s", c.name, c.want, out)
 		}
-		if strings.Contains(out, "Terraform") || strings.Contains(out, "apply: ") {
-			t.Errorf("%s: terraform ran:\n%s", c.name, out)
+		if ran := calls(t, log); len(ran) > 0 {
+			t.Errorf("%s: terraform ran: %q", c.name, ran)
+			os.Remove(log)
+		}
+	}
+}
+
+// TestScriptsRunTerraformAsDocumented: with a stub terraform, plan.sh runs
+// init with the read-only lock file, plan to a file and show, and writes the
+// plan, its text and digest (no JSON); apply.sh applies exactly that file; in
+// a workflow both refuse local state before terraform runs.
+func TestScriptsRunTerraformAsDocumented(t *testing.T) {
+	dir := repoCopy(t)
+	stub, log := stubTerraform(t)
+	stack := filepath.Join(dir, "cdktf.out", "stacks", "staging")
+	plan := filepath.Join(dir, "plans", "staging.tfplan")
+
+	out, code := runScript(t, dir, "", stub, "scripts/plan.sh", "staging")
+	if code != 0 {
+		t.Fatalf("plan.sh: exit %d\n%s", code, out)
+	}
+	got := calls(t, log)
+	want := []string{
+		"-chdir=" + stack + " init -input=false -no-color -lockfile=readonly",
+		"-chdir=" + stack + " plan -input=false -no-color -out=" + filepath.Join(dir, "plans", ".staging.tfplan.partial"),
+		"-chdir=" + stack + " show -json " + plan,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("plan.sh ran terraform as\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, f := range []string{"staging.tfplan", "staging.tfplan.txt", "staging.tfplan.sha256"} {
+		if _, err := os.Stat(filepath.Join(dir, "plans", f)); err != nil {
+			t.Errorf("plan.sh did not write %s", f)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "plans", "*.json")); len(left) > 0 {
+		t.Errorf("plan.sh wrote plan JSON: %v", left)
+	}
+
+	os.Remove(log)
+	out, code = runScript(t, dir, "", stub, "scripts/apply.sh", "staging", "plans/staging.tfplan")
+	if code != 0 {
+		t.Fatalf("apply.sh: exit %d\n%s", code, out)
+	}
+	got = calls(t, log)
+	want = []string{
+		"-chdir=" + stack + " init -input=false -no-color -lockfile=readonly",
+		"-chdir=" + stack + " apply -input=false -no-color " + plan,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("apply.sh ran terraform as\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	os.Remove(log)
+	for _, script := range [][]string{{"scripts/apply.sh", "staging", "plans/staging.tfplan"}, {"scripts/plan.sh", "staging"}} {
+		out, code = runScript(t, dir, "", append(stub, "GITHUB_ACTIONS=true"), script...)
+		if code == 0 || !strings.Contains(out, "error: staging keeps its Terraform state in a local file, which is lost with the CI runner") {
+			t.Errorf("%s in a workflow with local state: exit %d\n%s", script[0], code, out)
+		}
+		if ran := calls(t, log); len(ran) > 0 {
+			t.Errorf("%s: terraform ran with local state in a workflow: %q", script[0], ran)
 		}
 	}
 }

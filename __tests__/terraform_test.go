@@ -2,7 +2,10 @@ package tests
 
 import (
 	"encoding/json"
+
 	"fmt"
+	"github.com/phase-mirror/fp-calibration-infra/app"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/datastore"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -118,6 +121,7 @@ type planOnce struct {
 	once sync.Once
 	plan *Plan
 	raw  string // terraform show -json output
+	lock string // the lock file after init
 	err  error
 }
 
@@ -142,7 +146,7 @@ func offlinePlan(t *testing.T, stack string) *Plan {
 		plans[stack] = p
 	}
 	plansMu.Unlock()
-	p.once.Do(func() { p.plan, p.raw, p.err = runOfflinePlan(t, stack) })
+	p.once.Do(func() { p.plan, p.raw, p.lock, p.err = runOfflinePlan(t, stack) })
 	if p.err != nil {
 		t.Fatal(p.err)
 	}
@@ -158,28 +162,32 @@ func offlinePlanJSON(t *testing.T, stack string) string {
 	return plans[stack].raw
 }
 
-func runOfflinePlan(t *testing.T, stack string) (*Plan, string, error) {
+func runOfflinePlan(t *testing.T, stack string) (*Plan, string, string, error) {
 	terraformSlots <- struct{}{}
 	defer func() { <-terraformSlots }()
 	dir := workdir(t, stack, nil)
 	for _, args := range [][]string{
-		{"init", "-input=false", "-no-color"},
+		{"init", "-input=false", "-no-color", "-lockfile=readonly"},
 		{"validate", "-no-color"},
 		{"plan", "-input=false", "-no-color", "-lock=false", "-out=offline.tfplan"},
 	} {
 		if out, err := terraform(t, dir, args...); err != nil {
-			return nil, "", fmt.Errorf("%s: terraform %s: %v\n%s", stack, strings.Join(args, " "), err, out)
+			return nil, "", "", fmt.Errorf("%s: terraform %s: %v\n%s", stack, strings.Join(args, " "), err, out)
 		}
+	}
+	lock, err := os.ReadFile(filepath.Join(dir, app.LockFileName))
+	if err != nil {
+		return nil, "", "", err
 	}
 	raw, err := terraform(t, dir, "show", "-json", "offline.tfplan")
 	if err != nil {
-		return nil, "", fmt.Errorf("%s: terraform show: %v\n%s", stack, err, raw)
+		return nil, "", "", fmt.Errorf("%s: terraform show: %v\n%s", stack, err, raw)
 	}
 	var p Plan
 	if err := json.Unmarshal([]byte(raw), &p); err != nil {
-		return nil, "", fmt.Errorf("plan JSON of %s: %w", stack, err)
+		return nil, "", "", fmt.Errorf("plan JSON of %s: %w", stack, err)
 	}
-	return &p, raw, nil
+	return &p, raw, string(lock), nil
 }
 
 // TestStacksValidateAndPlanOffline proves every synthesized stack against the
@@ -244,7 +252,7 @@ func TestPlanCatchesAGSIWithoutAttributeDefinition(t *testing.T) {
 	dir := workdir(t, stack, broken)
 	terraformSlots <- struct{}{}
 	defer func() { <-terraformSlots }()
-	mustTerraform(t, dir, "init", "-input=false", "-no-color")
+	mustTerraform(t, dir, "init", "-input=false", "-no-color", "-lockfile=readonly")
 	mustTerraform(t, dir, "validate", "-no-color") // validate alone does not see it
 	out, err := terraform(t, dir, "plan", "-input=false", "-no-color", "-lock=false")
 	if err == nil {
@@ -302,6 +310,64 @@ func TestPolicyDocumentsEvaluate(t *testing.T) {
 		}
 		if evaluated < 4 { // three trust policies and the boundary
 			t.Errorf("%s: only %d policy documents were evaluated at plan time", name, evaluated)
+		}
+	}
+}
+
+// TestTheNonceNeverReachesAPlan: the redaction nonce is written through the
+// write-only value_wo, so the plan (and the state it would produce) carries no
+// value for it, neither the placeholder nor anything set out of band later.
+func TestTheNonceNeverReachesAPlan(t *testing.T) {
+	for _, name := range StackNames() {
+		p := offlinePlan(t, name)
+		found := false
+		for _, rc := range p.ResourceChanges {
+			if rc.Type != "aws_ssm_parameter" {
+				continue
+			}
+			found = true
+			if v, ok := rc.Change.After["value"]; ok && v != nil {
+				t.Errorf("%s: %s plans a value", name, rc.Address)
+			}
+			if v, ok := rc.Change.After["value_wo"]; ok && v != nil {
+				t.Errorf("%s: %s keeps value_wo in the plan", name, rc.Address)
+			}
+		}
+		if !found {
+			t.Fatalf("%s: no aws_ssm_parameter in the plan", name)
+		}
+		// The placeholder is a constant of the configuration (and only there: a
+		// value set out of band is never in the configuration); no planned,
+		// prior or changed value may carry it.
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(offlinePlanJSON(t, name)), &doc); err != nil {
+			t.Fatal(err)
+		}
+		delete(doc, "configuration")
+		if values, _ := json.Marshal(doc); strings.Contains(string(values), datastore.NoncePlaceholder) {
+			t.Errorf("%s: the plan's values contain the nonce's written value", name)
+		}
+	}
+}
+
+// TestInitNeverChangesALockFile: every stack has its committed lock file, and
+// init with -lockfile=readonly leaves it byte for byte as committed.
+func TestInitNeverChangesALockFile(t *testing.T) {
+	for _, name := range AllStackNames() {
+		committed, err := os.ReadFile(filepath.Join("..", "locks", name, app.LockFileName))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		offlinePlan(t, name) // init ran in a copy of the synthesized stack
+		published, err := os.ReadFile(filepath.Join(outdir, "stacks", name, app.LockFileName))
+		if err != nil || string(published) != string(committed) {
+			t.Errorf("%s: the synthesized stack does not carry the committed lock file (%v)", name, err)
+		}
+		plansMu.Lock()
+		after := plans[name].lock
+		plansMu.Unlock()
+		if after != string(committed) {
+			t.Errorf("%s: init changed the lock file:\n%s", name, after)
 		}
 	}
 }

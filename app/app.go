@@ -7,8 +7,11 @@ package app
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/aws/jsii-runtime-go"
@@ -37,9 +40,10 @@ type Result struct {
 
 // Synth builds the Lambda packages, composes the stacks of every environment,
 // checks them against the security rules and writes them to outdir ("" means
-// $CDKTF_OUTDIR, else cdktf.out). Nothing is written there unless every step
-// succeeds.
-func Synth(outdir string, envs []config.Environment) (Result, error) {
+// $CDKTF_OUTDIR, else cdktf.out), each stack with its committed provider lock
+// file from locks/<stack>/.terraform.lock.hcl (locks "" skips them). Nothing
+// is written there unless every step succeeds.
+func Synth(outdir string, envs []config.Environment, locks string) (Result, error) {
 	// Build the Lambda package while the Node runtime of jsii starts and loads
 	// the provider bindings; the salt waits for it only when it is composed.
 	build, err := os.MkdirTemp("", "fp-calibration-build-")
@@ -74,13 +78,13 @@ func Synth(outdir string, envs []config.Environment) (Result, error) {
 			return Result{}, fmt.Errorf("stack %s: %w", env.Name, err)
 		}
 		res.Stacks = append(res.Stacks, s)
-		boot, err := statestore.NewBootstrap(a, env, service.AWSProviderConstraint)
+		boot, err := statestore.NewBootstrap(a, env)
 		if err != nil {
 			return Result{}, fmt.Errorf("stack %s: %w", statestore.BootstrapStackName(env.Name), err)
 		}
 		res.Bootstraps = append(res.Bootstraps, boot)
 	}
-	res.Policy, err = SynthAndPublish(a, staging, target)
+	res.Policy, err = synthCheckAndPublish(a, staging, target, locks)
 	return res, err
 }
 
@@ -106,29 +110,118 @@ func buildInBackground(dir string) func() (lambdabuild.Package, error) {
 // SynthAndPublish synthesizes a, whose output folder must be staging, checks
 // every synthesized stack against the security rules, and moves the output to
 // target only when no resource is insecure: on a finding, target is untouched.
+//
+// The rules always read the stack's Terraform JSON. In HCL mode (the cdktf CLI's
+// `synth --hcl` sets SYNTH_HCL_OUTPUT, and the library then writes cdk.tf), that
+// JSON is not on disk, so it is taken from the stack itself.
 func SynthAndPublish(a cdktf.App, staging, target string) (policy.Report, error) {
+	return synthCheckAndPublish(a, staging, target, "")
+}
+
+func synthCheckAndPublish(a cdktf.App, staging, target, locks string) (policy.Report, error) {
 	a.Synth()
-	dirs, err := os.ReadDir(filepath.Join(staging, "stacks"))
+	written, err := readManifest(staging)
 	if err != nil {
 		return policy.Report{}, err
 	}
-	checked := make([]*policy.Stack, 0, len(dirs))
-	for _, d := range dirs {
-		raw, err := os.ReadFile(filepath.Join(staging, "stacks", d.Name(), "cdk.tf.json"))
+	checked := make([]*policy.Stack, 0, len(written))
+	for _, w := range written {
+		tf, err := stackJSON(a, staging, w)
 		if err != nil {
-			return policy.Report{}, err
+			return policy.Report{}, fmt.Errorf("stack %s: %w", w.name, err)
 		}
-		var tf map[string]any
-		if err := json.Unmarshal(raw, &tf); err != nil {
-			return policy.Report{}, fmt.Errorf("stack %s: %w", d.Name(), err)
+		if !strings.HasSuffix(w.path, ".tf.json") {
+			terraform, _ := tf["terraform"].(map[string]any)
+			if err := repairHCL(filepath.Join(staging, w.path), terraform); err != nil {
+				return policy.Report{}, fmt.Errorf("stack %s: %w", w.name, err)
+			}
 		}
-		checked = append(checked, policy.NewStack(d.Name(), tf))
+		checked = append(checked, policy.NewStack(w.name, tf))
 	}
 	report := policy.Evaluate(policy.Rules, checked...)
 	if err := report.Err(); err != nil {
 		return report, err
 	}
+	if locks != "" {
+		for _, w := range written {
+			if err := copyLockFile(locks, staging, w); err != nil {
+				return report, err
+			}
+		}
+	}
 	return report, publish(staging, target)
+}
+
+// LockFileName is Terraform's dependency lock file.
+const LockFileName = ".terraform.lock.hcl"
+
+// copyLockFile puts the committed lock file of a stack beside its synthesized
+// configuration, so every `terraform init` there (scripts, tests, the cdktf
+// CLI) installs exactly the locked provider; a synthesis replaces the stack
+// folder, so the lock file lives outside it, in locks/<stack>/.
+func copyLockFile(locks, outdir string, w writtenStack) error {
+	src := filepath.Join(locks, w.name, LockFileName)
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return fmt.Errorf("stack %s: %w; fix: commit its provider lock file (README, Upgrading the AWS provider: scripts/update-locks.sh)", w.name, err)
+	}
+	return os.WriteFile(filepath.Join(outdir, filepath.Dir(w.path), LockFileName), data, 0o644)
+}
+
+// writtenStack is one stack of the synthesis manifest.
+type writtenStack struct {
+	name string
+	path string // synthesized file, relative to the output folder
+}
+
+// readManifest lists the synthesized stacks, sorted by name, from the
+// manifest.json the library writes beside them.
+func readManifest(outdir string) ([]writtenStack, error) {
+	raw, err := os.ReadFile(filepath.Join(outdir, "manifest.json"))
+	if err != nil {
+		return nil, fmt.Errorf("synthesis wrote no manifest: %w", err)
+	}
+	var m struct {
+		Stacks map[string]struct {
+			SynthesizedStackPath string `json:"synthesizedStackPath"`
+		} `json:"stacks"`
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("manifest.json: %w", err)
+	}
+	out := make([]writtenStack, 0, len(m.Stacks))
+	for _, name := range slices.Sorted(maps.Keys(m.Stacks)) {
+		out = append(out, writtenStack{name: name, path: m.Stacks[name].SynthesizedStackPath})
+	}
+	return out, nil
+}
+
+// stackJSON is the Terraform JSON of a synthesized stack: the file when the
+// synthesis wrote JSON, else (HCL) what the stack renders as JSON.
+func stackJSON(a cdktf.App, outdir string, w writtenStack) (map[string]any, error) {
+	var raw []byte
+	if strings.HasSuffix(w.path, ".tf.json") {
+		b, err := os.ReadFile(filepath.Join(outdir, w.path))
+		if err != nil {
+			return nil, err
+		}
+		raw = b
+	} else {
+		child := a.Node().TryFindChild(jsii.String(w.name))
+		if child == nil {
+			return nil, fmt.Errorf("the app has no stack %q", w.name)
+		}
+		b, err := json.Marshal(cdktf.TerraformStack_Of(child).ToTerraform())
+		if err != nil {
+			return nil, err
+		}
+		raw = b
+	}
+	var tf map[string]any
+	if err := json.Unmarshal(raw, &tf); err != nil {
+		return nil, err
+	}
+	return tf, nil
 }
 
 // outputFolder is where the App's output goes: outdir, else $CDKTF_OUTDIR

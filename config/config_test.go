@@ -19,10 +19,10 @@ func validSettings(env string) map[string]any {
 		"environment":    env,
 		"aws_region":     "eu-west-1",
 		"project_name":   "phase-mirror",
-		"aws_account_id": "123456789012",
+		"aws_account_id": "210987654321",
 		"alert_emails": map[string]any{
-			"critical": []any{"oncall@example.com"},
-			"warning":  []any{"team@example.com"},
+			"critical": []any{"oncall@phase-mirror.io"},
+			"warning":  []any{"team@phase-mirror.io"},
 		},
 		"deletion_protection": true,
 		"github_repository":   "phase-mirror/fp-calibration-infra",
@@ -61,8 +61,8 @@ func TestParseValidAppliesDefaults(t *testing.T) {
 
 func TestParseS3State(t *testing.T) {
 	s := validSettings("staging")
-	s["state"] = map[string]any{"backend": "s3", "bucket": "pm-tf-state-123456789012", "region": "us-east-1",
-		"kms_key_arn": "arn:aws:kms:us-east-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"}
+	s["state"] = map[string]any{"backend": "s3", "bucket": "pm-tf-state-210987654321", "region": "us-east-1",
+		"kms_key_arn": "arn:aws:kms:us-east-1:210987654321:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"}
 	env, err := Parse("staging.json", "staging", encode(t, s))
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +74,7 @@ func TestParseS3State(t *testing.T) {
 
 func TestStagingMayHaveNoSubscribersWithAWarning(t *testing.T) {
 	s := validSettings("staging")
-	s["alert_emails"] = map[string]any{"critical": []any{}, "warning": []any{"team@example.com"}}
+	s["alert_emails"] = map[string]any{"critical": []any{}, "warning": []any{"team@phase-mirror.io"}}
 	s["deletion_protection"] = false
 	env, err := Parse("staging.json", "staging", encode(t, s))
 	if err != nil {
@@ -82,6 +82,40 @@ func TestStagingMayHaveNoSubscribersWithAWarning(t *testing.T) {
 	}
 	if len(env.Warnings) != 1 || !strings.Contains(env.Warnings[0], `"alert_emails.critical" is empty`) {
 		t.Errorf("warnings %q", env.Warnings)
+	}
+}
+
+// TestPlaceholdersWarnButDoNotFail: reserved example domains and placeholder
+// account ids synthesize (so the shipped settings work offline) with a warning
+// that names the field.
+func TestPlaceholdersWarnButDoNotFail(t *testing.T) {
+	cases := []struct {
+		name, field string
+		mutate      func(map[string]any)
+	}{
+		{"example domain", `"alert_emails.critical[0]"`, func(m map[string]any) {
+			m["alert_emails"] = map[string]any{"critical": []any{"oncall@phase-mirror.example"}, "warning": []any{"team@phase-mirror.io"}}
+		}},
+		{"example.com", `"alert_emails.warning[0]"`, func(m map[string]any) {
+			m["alert_emails"] = map[string]any{"critical": []any{"oncall@phase-mirror.io"}, "warning": []any{"team@example.com"}}
+		}},
+		{"repeated digit account", `"aws_account_id"`, func(m map[string]any) { m["aws_account_id"] = "111111111111" }},
+		{"documentation account", `"aws_account_id"`, func(m map[string]any) { m["aws_account_id"] = "123456789012" }},
+	}
+	for _, c := range cases {
+		s := validSettings("production")
+		c.mutate(s)
+		env, err := Parse("production.json", "production", encode(t, s))
+		if err != nil {
+			t.Errorf("%s: refused: %v", c.name, err)
+			continue
+		}
+		if len(env.Warnings) != 1 || !strings.Contains(env.Warnings[0], c.field) {
+			t.Errorf("%s: warnings %q, want one naming %s", c.name, env.Warnings, c.field)
+		}
+	}
+	if env, err := Parse("production.json", "production", encode(t, validSettings("production"))); err != nil || len(env.Warnings) != 0 {
+		t.Errorf("real-looking settings: %v, warnings %q", err, env.Warnings)
 	}
 }
 
@@ -139,7 +173,8 @@ func TestParseRefusesBadInput(t *testing.T) {
 		{name: "unknown state backend", mutate: set("state", map[string]any{"backend": "gcs"}), field: "state.backend", want: "not a supported backend"},
 		{name: "s3 state without bucket", mutate: set("state", map[string]any{"backend": "s3", "region": "us-east-1"}), field: "state.bucket", want: "missing"},
 		{name: "s3 state with region typo", mutate: set("state", map[string]any{"backend": "s3", "bucket": "tf-state-bucket", "region": "us-east-11"}), field: "state.region", want: "not an AWS region"},
-		{name: "unknown nested field", mutate: set("alert_emails", map[string]any{"critical": []any{"a@example.com"}, "warning": []any{}, "pager": []any{}}), field: "pager", want: "not a known setting"},
+		{name: "unknown nested field", mutate: set("alert_emails", map[string]any{"critical": []any{"a@example.com"}, "warning": []any{}, "pager": []any{}}), field: "alert_emails.pager", want: "known settings in alert_emails: critical, warning"},
+		{name: "unknown state field", mutate: set("state", map[string]any{"backend": "s3", "dynamodb_table": "locks"}), field: "state.dynamodb_table", want: "known settings in state: backend, bucket, key_prefix, kms_key_arn, region"},
 		{name: "not an environment", env: "dev", mutate: set("environment", "dev"), want: "not an environment of this project"},
 		{name: "syntax error", raw: "{\n  \"environment\": \"production\",\n  \"aws_region\" \"us-east-1\"\n}", want: "line 3"},
 		{name: "empty file", raw: " ", want: "empty"},

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -155,8 +158,16 @@ func decodeError(file string, data []byte, err error) error {
 			Fix: "correct the JSON syntax (a missing comma or quote is the usual cause)"}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &Error{File: file, Field: name, Problem: "is not a known setting",
-			Fix: "remove it or correct its spelling; known settings: " + strings.Join(knownFields(), ", ")}
+		path, allowed := unknownField(data, reflect.TypeOf(settingsFile{}), "")
+		if path == "" { // not found again: report what encoding/json said
+			path, allowed = name, knownFields()
+		}
+		where := "known settings"
+		if parent, _, nested := cutLast(path); nested {
+			where = "known settings in " + parent
+		}
+		return &Error{File: file, Field: path, Problem: "is not a known setting",
+			Fix: "remove it or correct its spelling; " + where + ": " + strings.Join(allowed, ", ")}
 	case errors.Is(err, errTrailingData):
 		return &Error{File: file, Problem: "has data after the settings object", Fix: "keep exactly one JSON object in the file"}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
@@ -164,6 +175,47 @@ func decodeError(file string, data []byte, err error) error {
 	default:
 		return &Error{File: file, Problem: "cannot be decoded: " + err.Error(), Fix: "write one JSON object as shown in README.md (section Settings)"}
 	}
+}
+
+// unknownField finds the first key of data (in key order, depth first) that
+// typ has no JSON field for, and returns its full path ("state.dynamodb_table")
+// with the keys allowed at that level.
+func unknownField(data []byte, typ reflect.Type, prefix string) (string, []string) {
+	for typ.Kind() == reflect.Pointer {
+		typ = typ.Elem()
+	}
+	if typ.Kind() != reflect.Struct {
+		return "", nil
+	}
+	var object map[string]json.RawMessage
+	if json.Unmarshal(data, &object) != nil {
+		return "", nil
+	}
+	fields := map[string]reflect.Type{}
+	for i := range typ.NumField() {
+		tag, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+		fields[tag] = typ.Field(i).Type
+	}
+	allowed := slices.Sorted(maps.Keys(fields))
+	for _, key := range slices.Sorted(maps.Keys(object)) {
+		field, ok := fields[key]
+		if !ok {
+			return prefix + key, allowed
+		}
+		if path, inner := unknownField(object[key], field, prefix+key+"."); path != "" {
+			return path, inner
+		}
+	}
+	return "", nil
+}
+
+// cutLast splits "a.b.c" into "a.b" and "c".
+func cutLast(path string) (parent, leaf string, nested bool) {
+	i := strings.LastIndex(path, ".")
+	if i < 0 {
+		return "", path, false
+	}
+	return path[:i], path[i+1:], true
 }
 
 // position converts a byte offset into a 1-based line and column.

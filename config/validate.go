@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -79,6 +80,9 @@ func validate(file, want string, raw settingsFile) (Environment, error) {
 	if !accountIDPattern.MatchString(env.AccountID) {
 		return fail("aws_account_id", fmt.Sprintf("%q is not an AWS account id", env.AccountID), "write the account id as exactly 12 digits, in quotes (e.g. \"123456789012\")")
 	}
+	if placeholderAccount(env.AccountID) {
+		env.Warnings = append(env.Warnings, fmt.Sprintf("%s: field \"aws_account_id\" %q looks like a placeholder: set the real account before deploying (the provider refuses any other account)", file, env.AccountID))
+	}
 
 	emails := raw.AlertEmails
 	for _, sev := range []struct {
@@ -102,6 +106,9 @@ func validate(file, want string, raw settingsFile) (Environment, error) {
 		for i, addr := range *sev.list {
 			if problem := checkEmail(addr); problem != "" {
 				return fail(fmt.Sprintf("%s[%d]", field, i), problem, "write a plain address such as oncall@example.com (no display name)")
+			}
+			if placeholderEmail(addr) {
+				env.Warnings = append(env.Warnings, fmt.Sprintf("%s: field \"%s[%d]\" %q is a reserved example domain: %s alarms of %s reach no one until it is a watched address", file, field, i, addr, sev.name, env.Name))
 			}
 		}
 		*sev.dest = append([]string{}, *sev.list...)
@@ -329,4 +336,22 @@ func joinInts(list []int) string {
 		parts[i] = fmt.Sprint(v)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// placeholderAccount: an id made of one repeated digit, or the documentation's
+// 123456789012, is almost certainly not a real account.
+func placeholderAccount(id string) bool {
+	return id == "123456789012" || strings.Count(id, id[:1]) == len(id)
+}
+
+// placeholderEmail: domains reserved for examples and tests (RFC 2606) never
+// receive mail.
+func placeholderEmail(addr string) bool {
+	_, domain, _ := strings.Cut(strings.ToLower(addr), "@")
+	for _, reserved := range []string{".example", ".test", ".invalid", ".localhost"} {
+		if strings.HasSuffix(domain, reserved) {
+			return true
+		}
+	}
+	return slices.Contains([]string{"example.com", "example.org", "example.net"}, domain)
 }

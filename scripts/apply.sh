@@ -24,12 +24,13 @@ if [ "$env" = "production" ] && [ "${CI_APPROVED:-}" != "true" ]; then
 fi
 
 synth
+require_remote_state "$env"
 expected="$(cat "$plan.sha256")"
 actual="$(config_digest "$env")"
 [ "$expected" = "$actual" ] || die "stale plan: it was made from another configuration than the one synthesized now (plan $expected, now $actual); run scripts/plan.sh $env again and review it"
 
 use_terraform_cli_config
 dir="$(stack_dir "$env")"
-terraform -chdir="$dir" init -input=false -no-color >/dev/null
+terraform_init "$dir" >/dev/null
 terraform -chdir="$dir" apply -input=false -no-color "$plan"
 echo "apply: $env: applied $plan"

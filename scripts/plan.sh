@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Usage: scripts/plan.sh <staging|production> [extra terraform plan flags]
 # Synthesizes, initializes the environment's backend and writes a plan file for
-# review: plans/<env>.tfplan, its JSON (plans/<env>.tfplan.json) and the digest
-# of the configuration it was made from (plans/<env>.tfplan.sha256), which
-# apply.sh checks. Needs AWS credentials for the environment's account.
+# review: plans/<env>.tfplan, its human-readable output (plans/<env>.tfplan.txt)
+# and the digest of the configuration it was made from (plans/<env>.tfplan.sha256),
+# which apply.sh checks. A failed plan leaves none of them behind (an older plan
+# of the environment is removed first). Needs AWS credentials for the
+# environment's account.
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
@@ -12,22 +14,37 @@ env="${1:-}"
 require_env "$env"
 shift
 
+plan="$PLAN_DIR/$env.tfplan"
+rm -f "$plan" "$plan.sha256" "$plan.txt" "$plan.json"
 synth
+require_remote_state "$env"
 use_terraform_cli_config
 dir="$(stack_dir "$env")"
 mkdir -p "$PLAN_DIR"
-plan="$PLAN_DIR/$env.tfplan"
+partial="$PLAN_DIR/.$env.tfplan.partial"
+log="$PLAN_DIR/.$env.tfplan.txt.partial"
+trap 'rm -f "$partial" "$log"' EXIT
 
-terraform -chdir="$dir" init -input=false -no-color >/dev/null
-terraform -chdir="$dir" plan -input=false -no-color -out="$plan" "$@" | tee "$PLAN_DIR/$env.tfplan.txt"
-terraform -chdir="$dir" show -json "$plan" >"$plan.json"
-config_digest "$env" >"$plan.sha256"
+first_error() { grep -m 1 -E '^(│ )?Error: ' "$1" | sed -E 's/^(│ )?Error: //' || true; }
 
-summary="$(grep -E '^(Plan:|No changes\.)' "$PLAN_DIR/$env.tfplan.txt" | tail -n 1 || true)"
+if ! terraform_init "$dir" >"$log" 2>&1; then
+  cat "$log" >&2
+  die "terraform init of $env failed: $(first_error "$log"); no plan was written"
+fi
+if ! terraform -chdir="$dir" plan -input=false -no-color -out="$partial" "$@" 2>&1 | tee "$log"; then
+  die "terraform plan of $env failed: $(first_error "$log"); no plan was written"
+fi
+mv "$log" "$plan.txt"
+config_digest "$env" >"$plan.sha256.partial"
+mv "$plan.sha256.partial" "$plan.sha256"
+mv "$partial" "$plan"
+
+summary="$(grep -E '^(Plan:|No changes\.)' "$plan.txt" | tail -n 1 || true)"
 echo
-echo "plan: $env: ${summary:-see $PLAN_DIR/$env.tfplan.txt}"
+echo "plan: $env: ${summary:-see $plan.txt}"
 if command -v jq >/dev/null 2>&1; then
-  deletes="$(jq '[.resource_changes[]? | select(.change.actions | index("delete"))] | length' "$plan.json")"
+  # The plan's JSON is read here and not kept: it is machine-readable state.
+  deletes="$(terraform -chdir="$dir" show -json "$plan" | jq '[.resource_changes[]? | select(.change.actions | index("delete"))] | length')"
   [ "$deletes" -eq 0 ] || echo "plan: $env: WARNING: $deletes resource(s) would be destroyed or replaced; review them before applying"
 fi
 echo "plan: apply exactly this plan with: scripts/apply.sh $env $plan"

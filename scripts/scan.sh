@@ -1,21 +1,33 @@
 #!/usr/bin/env bash
-# Usage: scripts/scan.sh
+# Usage: scripts/scan.sh [--install]
 # Offline IaC scan with trivy of the synthesized Terraform JSON and of its HCL
 # rendering (npx cdktf synth --hcl; trivy misreads some nested blocks in JSON).
-# Builds trivy once into .tools/bin (several minutes the first time). Fails on
-# any HIGH or CRITICAL finding, and on any finding not fixed or ignored with a
-# reason in .trivyignore.yaml. Needs no network beyond the Go module proxy.
+# Builds trivy once (several minutes) into $FP_TOOLS_DIR/bin, by default
+# ~/.cache/fp-calibration-infra/bin, shared by every clone on the machine;
+# --install only builds it. Fails on any HIGH or CRITICAL finding, and on any
+# finding not fixed or ignored with a reason in .trivyignore.yaml. Needs no
+# network beyond the Go module proxy.
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "$0")/lib/common.sh"
 
+case "${1:-}" in
+  "" | --install) ;;
+  *) die "usage: scripts/scan.sh [--install]" ;;
+esac
 TRIVY_VERSION="v0.74.0"
-trivy="$ROOT/.tools/bin/trivy"
-stamp="$ROOT/.tools/bin/trivy.version"
+tools="${FP_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/fp-calibration-infra}"
+trivy="$tools/bin/trivy"
+stamp="$tools/bin/trivy.version"
 if [ ! -x "$trivy" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$TRIVY_VERSION" ]; then
-  echo "scan: building trivy $TRIVY_VERSION (once; takes minutes)" >&2
-  GOEXPERIMENT=jsonv2 GOBIN="$ROOT/.tools/bin" go install "github.com/aquasecurity/trivy/cmd/trivy@$TRIVY_VERSION"
+  echo "scan: building trivy $TRIVY_VERSION into $tools/bin (once; takes minutes)" >&2
+  mkdir -p "$tools/bin"
+  GOEXPERIMENT=jsonv2 GOBIN="$tools/bin" go install "github.com/aquasecurity/trivy/cmd/trivy@$TRIVY_VERSION"
   echo "$TRIVY_VERSION" >"$stamp"
+fi
+if [ "${1:-}" = "--install" ]; then
+  echo "scan: trivy $TRIVY_VERSION is at $trivy"
+  exit 0
 fi
 command -v jq >/dev/null 2>&1 || die "jq is needed to count findings (apt-get install jq)"
 [ -x "$ROOT/node_modules/.bin/cdktf" ] || die "the cdktf CLI is not installed; run npm ci"

@@ -18,8 +18,14 @@ const (
 )
 
 // NoncePlaceholder is the value the nonce parameter is created with. It is not
-// a secret: operators replace it out of band and Terraform ignores the change.
+// a secret: operators replace it out of band. It is written through the
+// provider's write-only value_wo argument (Terraform >= 1.11), so neither it nor
+// the real value that replaces it is ever kept in state or in a plan file.
 const NoncePlaceholder = "unset-replace-out-of-band"
+
+// NonceWriteVersion is value_wo_version: Terraform writes value_wo again only
+// when this number changes, so the value set out of band is never overwritten.
+const NonceWriteVersion = 1
 
 // Props configures the data store of one environment.
 type Props struct {
@@ -97,18 +103,20 @@ func New(scope constructs.Construct, id string, props Props) (*DataStore, error)
 		return nil, err
 	}
 
-	lifecycle := &cdktf.TerraformResourceLifecycle{IgnoreChanges: &[]*string{jsii.String("value")}}
+	var lifecycle *cdktf.TerraformResourceLifecycle
 	if props.PreventDestroy {
-		lifecycle.PreventDestroy = jsii.Bool(true)
+		lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
 	}
 	d.nonce = ssmparameter.NewSsmParameter(d, jsii.String("redaction_nonce"), &ssmparameter.SsmParameterConfig{
 		Name:        jsii.String("/guardian/redaction_nonce-" + props.Environment),
 		Description: jsii.String("Redaction nonce of the Phase Mirror FP Calibration Service. Set out of band; Terraform never overwrites it."),
 		Type:        jsii.String("SecureString"),
 		KeyId:       props.Key.Arn(),
-		Value:       jsii.String(NoncePlaceholder),
 		Lifecycle:   lifecycle,
 	})
+	// provider-aws-go v19 (AWS provider 5.84) predates the write-only arguments.
+	d.nonce.AddOverride(jsii.String("value_wo"), jsii.String(NoncePlaceholder))
+	d.nonce.AddOverride(jsii.String("value_wo_version"), jsii.Number(NonceWriteVersion))
 	return d, nil
 }
 

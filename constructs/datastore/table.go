@@ -145,9 +145,12 @@ const (
 )
 
 // Grant gives grantee the actions on the table and on the named indexes only,
-// plus use of the table's key through DynamoDB (decrypt for reads; encrypt too
-// when writes are granted), as AWS CDK's table grants do for CMK tables. The
-// statement id is the grantee's name followed by what.
+// plus kms:Decrypt of the table's key through DynamoDB, whatever the actions:
+// DynamoDB decrypts the table key on behalf of the caller who accesses the
+// table (reads and writes alike), while the data keys it generates are made
+// by the DynamoDB service itself under the grant it created with the table
+// (AWS KMS Developer Guide, "How Amazon DynamoDB uses AWS KMS", Decrypt and
+// GenerateDataKey events). The statement id is the grantee's name followed by what.
 func (t *Table) Grant(g iamdoc.Grantee, what string, actions []string, indexes ...string) error {
 	resources := []string{*t.Arn()}
 	for _, ix := range indexes {
@@ -158,20 +161,6 @@ func (t *Table) Grant(g iamdoc.Grantee, what string, actions []string, indexes .
 		resources = append(resources, arn)
 	}
 	g.AddToPrincipalPolicy(iamdoc.Statement{Sid: g.GranteeName() + what, Actions: actions, Resources: resources})
-	if writes(actions) {
-		t.props.Key.GrantEncryptDecrypt(g, "dynamodb")
-	} else {
-		t.props.Key.GrantDecrypt(g, "dynamodb")
-	}
+	t.props.Key.GrantDecrypt(g, "dynamodb")
 	return nil
-}
-
-func writes(actions []string) bool {
-	for _, a := range actions {
-		switch a {
-		case PutItem, UpdateItem, "dynamodb:DeleteItem", "dynamodb:BatchWriteItem":
-			return true
-		}
-	}
-	return false
 }

@@ -61,9 +61,12 @@ func (a AlarmSpec) Description() string {
 	return a.Summary + " Runbook: docs/runbooks/" + a.Runbook + ".md"
 }
 
-// Table is a table to watch; Short is its name without project and environment.
+// Table is a table to watch; Short is its name without project and
+// environment. Indexes are its global secondary indexes, whose throttling is
+// alarmed on separately (a throttled GSI also throttles the table's writes).
 type Table struct {
 	Short, Name string
+	Indexes     []string
 }
 
 // Function is a Lambda function to watch.
@@ -124,6 +127,15 @@ func AlarmSpecs(in Inputs) []AlarmSpec {
 				Metric:  &MetricRef{Namespace: "AWS/DynamoDB", Name: kind.metric, Stat: "Sum", Dimensions: map[string]string{"TableName": t.Name}},
 				Period:  300, Evaluation: 1, ToAlarm: 1, Threshold: 0, Comparison: "GreaterThanThreshold", MissingData: "notBreaching",
 			})
+			for _, ix := range t.Indexes {
+				specs = append(specs, AlarmSpec{
+					Name: name(t.Short + "-" + ix + "-" + kind.what), Runbook: "dynamodb-throttles", Severity: severity,
+					Summary: fmt.Sprintf("DynamoDB throttled requests (%s) on the global secondary index %s of %s.", kind.metric, ix, t.Name),
+					Metric: &MetricRef{Namespace: "AWS/DynamoDB", Name: kind.metric, Stat: "Sum",
+						Dimensions: map[string]string{"TableName": t.Name, "GlobalSecondaryIndexName": ix}},
+					Period: 300, Evaluation: 1, ToAlarm: 1, Threshold: 0, Comparison: "GreaterThanThreshold", MissingData: "notBreaching",
+				})
+			}
 		}
 		inputs := map[string]MetricRef{}
 		for i, op := range in.TableOperations {

@@ -12,8 +12,10 @@ func sampleInputs() Inputs {
 	return Inputs{
 		Project: "phase-mirror", Environment: "staging",
 		Tables: []Table{
-			{"consent-store", "phase-mirror-consent-store-staging"}, {"calibration-store", "phase-mirror-calibration-store-staging"},
-			{"fp-events", "phase-mirror-fp-events-staging"}, {"block-counter", "mirror-dissonance-block-counter-staging"},
+			{Short: "consent-store", Name: "phase-mirror-consent-store-staging"},
+			{Short: "calibration-store", Name: "phase-mirror-calibration-store-staging", Indexes: []string{"rule-index"}},
+			{Short: "fp-events", Name: "phase-mirror-fp-events-staging", Indexes: []string{"finding-index"}},
+			{Short: "block-counter", Name: "mirror-dissonance-block-counter-staging"},
 		},
 		ThrottleCriticalTable: "phase-mirror-calibration-store-staging",
 		Functions: []Function{
@@ -50,6 +52,8 @@ func TestOperatorAlarmsMatchTheirRequest(t *testing.T) {
 		{"phase-mirror-fp-ingest-latency-staging", FPIngestLatency, "Average", 1000, 900, 2, Warning, env, "notBreaching", "GreaterThanThreshold"},
 		{"phase-mirror-calibration-store-read-throttles-staging", "ReadThrottleEvents", "Sum", 0, 300, 1, Critical, map[string]string{"TableName": "phase-mirror-calibration-store-staging"}, "notBreaching", "GreaterThanThreshold"},
 		{"phase-mirror-consent-store-write-throttles-staging", "WriteThrottleEvents", "Sum", 0, 300, 1, Warning, map[string]string{"TableName": "phase-mirror-consent-store-staging"}, "notBreaching", "GreaterThanThreshold"},
+		{"phase-mirror-calibration-store-rule-index-read-throttles-staging", "ReadThrottleEvents", "Sum", 0, 300, 1, Critical, map[string]string{"TableName": "phase-mirror-calibration-store-staging", "GlobalSecondaryIndexName": "rule-index"}, "notBreaching", "GreaterThanThreshold"},
+		{"phase-mirror-fp-events-finding-index-write-throttles-staging", "WriteThrottleEvents", "Sum", 0, 300, 1, Warning, map[string]string{"TableName": "phase-mirror-fp-events-staging", "GlobalSecondaryIndexName": "finding-index"}, "notBreaching", "GreaterThanThreshold"},
 		{"phase-mirror-fp-ingestion-errors-staging", "Errors", "Sum", 10, 300, 2, Warning, map[string]string{"FunctionName": "fp"}, "notBreaching", "GreaterThanThreshold"},
 		{"phase-mirror-fp-ingestion-duration-staging", "Duration", "Maximum", 24000, 300, 1, Warning, map[string]string{"FunctionName": "fp"}, "notBreaching", "GreaterThanThreshold"},
 		{"phase-mirror-salt-rotator-errors-staging", "Errors", "Sum", 0, 300, 1, Critical, map[string]string{"FunctionName": "rot"}, "notBreaching", "GreaterThanThreshold"},
@@ -96,10 +100,19 @@ func TestSystemErrorsSumEveryOperation(t *testing.T) {
 func TestEveryTableAndFunctionIsWatched(t *testing.T) {
 	in := sampleInputs()
 	specs := byName(AlarmSpecs(in))
+	indexes := 0
 	for _, tb := range in.Tables {
 		for _, what := range []string{"read-throttles", "write-throttles", "system-errors"} {
 			if _, ok := specs["phase-mirror-"+tb.Short+"-"+what+"-staging"]; !ok {
 				t.Errorf("no %s alarm for %s", what, tb.Name)
+			}
+		}
+		for _, ix := range tb.Indexes {
+			indexes++
+			for _, what := range []string{"read-throttles", "write-throttles"} {
+				if _, ok := specs["phase-mirror-"+tb.Short+"-"+ix+"-"+what+"-staging"]; !ok {
+					t.Errorf("no %s alarm for index %s of %s", what, ix, tb.Name)
+				}
 			}
 		}
 	}
@@ -110,7 +123,7 @@ func TestEveryTableAndFunctionIsWatched(t *testing.T) {
 			}
 		}
 	}
-	if want := 3 + 3*len(in.Tables) + 3*len(in.Functions) + 1; len(specs) != want {
+	if want := 3 + 3*len(in.Tables) + 2*indexes + 3*len(in.Functions) + 1; len(specs) != want {
 		t.Errorf("%d alarms, want %d", len(specs), want)
 	}
 }

@@ -7,7 +7,7 @@ import (
 
 // IAMNoWildcardAction: identity policies allow no "*" and no "service:*".
 var IAMNoWildcardAction = Rule{
-	Name: "IAMNoWildcardAction", Control: "IAM.1, IAM.21",
+	Name: "IAMNoWildcardAction", Control: "FSBP IAM.1, IAM.21",
 	Fix: "list the actions the role needs (grants in the constructs do)",
 	Check: func(r Resource, s *Stack) (Outcome, string) {
 		return checkAllowStatements(r, s, func(st map[string]any) string {

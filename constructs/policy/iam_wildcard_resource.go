@@ -5,7 +5,7 @@ import "fmt"
 // IAMNoUnconditionedWildcardResource: an identity policy may allow on "*" only
 // under a condition that scopes it (e.g. cloudwatch:namespace).
 var IAMNoUnconditionedWildcardResource = Rule{
-	Name: "IAMNoUnconditionedWildcardResource", Control: "IAM.21",
+	Name: "IAMNoUnconditionedWildcardResource", Control: "project",
 	Fix: "name the resources, or add a condition that scopes the request",
 	Check: func(r Resource, s *Stack) (Outcome, string) {
 		return checkAllowStatements(r, s, func(st map[string]any) string {

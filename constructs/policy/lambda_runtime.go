@@ -8,7 +8,7 @@ var SupportedRuntimes = []string{"provided.al2023", "provided.al2"}
 
 // LambdaSupportedRuntime: functions run on a supported runtime.
 var LambdaSupportedRuntime = Rule{
-	Name: "LambdaSupportedRuntime", Control: "Lambda.2",
+	Name: "LambdaSupportedRuntime", Control: "FSBP Lambda.2",
 	Fix: "use runtime provided.al2023 (Go on Amazon Linux 2023)",
 	Check: only("aws_lambda_function", func(r Resource, _ *Stack) (Outcome, string) {
 		rt := stringAt(r.Body, "runtime")

@@ -44,8 +44,10 @@ type Resource struct {
 type Rule struct {
 	// Name says what is checked ("DynamoDBPointInTimeRecovery").
 	Name string
-	// Control is the FSBP control enforced ("DynamoDB.2"), or "project" for a
-	// rule of this project that no FSBP control covers.
+	// Control names the standard and control enforced ("FSBP DynamoDB.2":
+	// AWS Foundational Security Best Practices; "NIST 800-53 r5 CloudWatch.16":
+	// the Security Hub control of the NIST SP 800-53 Rev. 5 standard), or
+	// "project" for a rule of this project that no Security Hub control covers.
 	Control string
 	// Fix says how to comply.
 	Fix string
@@ -59,7 +61,7 @@ type Finding struct {
 }
 
 func (f Finding) String() string {
-	return fmt.Sprintf("%s: %s [%s, FSBP %s]: %s; fix: %s", f.Stack, f.Path, f.Rule, f.Control, f.Detail, f.Fix)
+	return fmt.Sprintf("%s: %s [%s, %s]: %s; fix: %s", f.Stack, f.Path, f.Rule, f.Control, f.Detail, f.Fix)
 }
 
 // Suppressed is a non-compliant resource whose rule is suppressed with a reason.

@@ -2,7 +2,7 @@ package policy
 
 // S3BucketBlocksPublicAccess: all four public access blocks are on.
 var S3BucketBlocksPublicAccess = Rule{
-	Name: "S3BucketBlocksPublicAccess", Control: "S3.8",
+	Name: "S3BucketBlocksPublicAccess", Control: "FSBP S3.8",
 	Fix: "add an aws_s3_bucket_public_access_block with all four settings true",
 	Check: only("aws_s3_bucket", func(r Resource, s *Stack) (Outcome, string) {
 		for _, b := range s.All("aws_s3_bucket_public_access_block") {

@@ -2,7 +2,7 @@ package policy
 
 // S3BucketRequiresTLS: the bucket policy denies every request without TLS.
 var S3BucketRequiresTLS = Rule{
-	Name: "S3BucketRequiresTLS", Control: "S3.5",
+	Name: "S3BucketRequiresTLS", Control: "FSBP S3.5",
 	Fix: `add a bucket policy statement denying s3:* when aws:SecureTransport is "false"`,
 	Check: only("aws_s3_bucket", func(r Resource, s *Stack) (Outcome, string) {
 		for _, p := range s.All("aws_s3_bucket_policy") {

@@ -36,18 +36,23 @@ type KeyProps struct {
 	AccountUseViaServices []string
 }
 
-// AdminActions are what the account root may do to the key: manage it, never
-// use it for cryptography. (PutKeyPolicy is included so the key cannot be locked out.)
+// AdminActions are what the account's administrators (IAM principals the
+// account root delegates to) may do to the key: manage it, never use it. The
+// actions are named one by one: a wildcard such as kms:Create* would include
+// kms:CreateGrant, through which an administrator could grant itself
+// decryption. (PutKeyPolicy stays, so the key cannot be locked out; a policy
+// change is visible in CloudTrail and in the next plan.)
 var AdminActions = []string{
-	"kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
-	"kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
-	"kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
+	"kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias", "kms:DescribeKey", "kms:EnableKey", "kms:DisableKey",
+	"kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus",
+	"kms:ListAliases", "kms:ListGrants", "kms:ListKeyPolicies", "kms:ListKeyRotations", "kms:ListResourceTags",
+	"kms:PutKeyPolicy", "kms:UpdateKeyDescription", "kms:RevokeGrant", "kms:TagResource", "kms:UntagResource",
+	"kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
 }
 
 // Key action sets used by grants.
 var (
-	DecryptActions        = []string{"kms:Decrypt"}
-	EncryptDecryptActions = []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}
+	DecryptActions = []string{"kms:Decrypt"}
 	// SecretWriterActions are what rotating a Secrets Manager secret needs.
 	SecretWriterActions = []string{"kms:Decrypt", "kms:GenerateDataKey"}
 	// LogsActions are what CloudWatch Logs needs to encrypt a log group.
@@ -146,11 +151,6 @@ func (k *Key) GrantDecrypt(g iamdoc.Grantee, viaService string, more ...string) 
 	k.grant(g, DecryptActions, append([]string{viaService}, more...))
 }
 
-// GrantEncryptDecrypt lets grantee encrypt and decrypt, only through the named services.
-func (k *Key) GrantEncryptDecrypt(g iamdoc.Grantee, viaService string, more ...string) {
-	k.grant(g, EncryptDecryptActions, append([]string{viaService}, more...))
-}
-
 // GrantSecretWriter lets grantee decrypt and generate data keys, only through
 // the named services: what writing a new secret version needs.
 func (k *Key) GrantSecretWriter(g iamdoc.Grantee, viaService string, more ...string) {
@@ -218,6 +218,23 @@ func (k *Key) AllowRoles(sid string, roleArns []string, actions []string, viaSer
 		Resources:  []string{"*"},
 		Conditions: []iamdoc.Condition{
 			{Test: "StringEquals", Variable: "kms:ViaService", Values: []string{iamdoc.ServiceEndpoint(viaService, k.props.Region)}},
+			{Test: "StringEquals", Variable: "kms:CallerAccount", Values: []string{k.props.AccountID}},
+		},
+	})
+}
+
+// AllowAccountUseThrough lets principals of the account that IAM authorises
+// use the key for actions, only through service (e.g. Terraform creating a
+// secret encrypted with the key needs kms:GenerateDataKey and kms:Decrypt
+// through Secrets Manager).
+func (k *Key) AllowAccountUseThrough(sid string, actions []string, service string) {
+	k.policy.Put(iamdoc.Statement{
+		Sid:        sid,
+		Principals: []iamdoc.Principal{{Type: "AWS", Identifiers: []string{iamdoc.AccountRoot(k.props.AccountID)}}},
+		Actions:    actions,
+		Resources:  []string{"*"},
+		Conditions: []iamdoc.Condition{
+			{Test: "StringEquals", Variable: "kms:ViaService", Values: []string{iamdoc.ServiceEndpoint(service, k.props.Region)}},
 			{Test: "StringEquals", Variable: "kms:CallerAccount", Values: []string{k.props.AccountID}},
 		},
 	})

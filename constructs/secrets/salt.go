@@ -209,12 +209,14 @@ func (s *Salt) RotatorFunctionName() *string { return s.function.FunctionName() 
 // RotatorFunctionArn is the rotation function's ARN.
 func (s *Salt) RotatorFunctionArn() *string { return s.function.Arn() }
 
-// GrantRead lets grantee read the salt from Secrets Manager (and decrypt it
-// through Secrets Manager only).
+// GrantRead lets grantee read the salt's value from Secrets Manager (and
+// decrypt it through Secrets Manager only). GetSecretValue is all a reader
+// needs, through Parameter Store's reference path too; DescribeSecret (the
+// secret's metadata and rotation settings) is the rotator's alone.
 func (s *Salt) GrantRead(g iamdoc.Grantee) {
 	g.AddToPrincipalPolicy(iamdoc.Statement{
 		Sid:       g.GranteeName() + "ReadsTheSalt",
-		Actions:   []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"},
+		Actions:   []string{"secretsmanager:GetSecretValue"},
 		Resources: []string{*s.Arn()},
 	})
 	s.props.Key.GrantDecrypt(g, "secretsmanager")

@@ -16,13 +16,10 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/constructs/datastore"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/logs"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/monitoring"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/pins"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/secrets"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
 )
-
-// AWSProviderConstraint admits the provider the bindings were generated for
-// (5.84) and newer 5.x releases such as the 5.100 in the local mirror.
-const AWSProviderConstraint = "~> 5.84"
 
 // MetricNamespace is where the application publishes its custom metrics.
 const MetricNamespace = monitoring.Namespace
@@ -63,7 +60,7 @@ type Props struct {
 func NewStack(scope constructs.Construct, env config.Environment, props Props) (*Stack, error) {
 	stack := cdktf.NewTerraformStack(scope, jsii.String(env.Name))
 	s := &Stack{Stack: stack, Env: env, props: props}
-	stack.AddOverride(jsii.String("terraform.required_providers.aws.version"), jsii.String(AWSProviderConstraint))
+	pins.Apply(stack)
 	provider.NewAwsProvider(stack, jsii.String("aws"), &provider.AwsProviderConfig{
 		Region:            jsii.String(env.Region),
 		AllowedAccountIds: jsii.Strings(env.AccountID),
@@ -96,7 +93,13 @@ func (s *Stack) key() (err error) {
 		PreventDestroy:        s.Env.IsProduction(),
 		AccountUseViaServices: []string{"dynamodb", "ssm"},
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	// CreateSecret with a customer managed key needs kms:GenerateDataKey and
+	// kms:Decrypt (Secrets Manager API Reference, CreateSecret): whoever deploys.
+	s.Key.AllowAccountUseThrough("AccountCreatesTheSecretThroughSecretsManager", secrets.SecretWriterActions, "secretsmanager")
+	return nil
 }
 
 func (s *Stack) dataStore() (err error) {
@@ -209,10 +212,10 @@ func (s *Stack) monitoring() (err error) {
 		Inputs: monitoring.Inputs{
 			Project: s.Env.ProjectName, Environment: s.Env.Name,
 			Tables: []monitoring.Table{
-				{Short: "consent-store", Name: data.ConsentTable.Name()},
-				{Short: "calibration-store", Name: data.CalibrationTable.Name()},
-				{Short: "fp-events", Name: data.FPEventsTable.Name()},
-				{Short: "block-counter", Name: data.BlockCounterTable.Name()},
+				watched("consent-store", data.ConsentTable),
+				watched("calibration-store", data.CalibrationTable),
+				watched("fp-events", data.FPEventsTable),
+				watched("block-counter", data.BlockCounterTable),
 			},
 			ThrottleCriticalTable: data.CalibrationTable.Name(),
 			Functions: []monitoring.Function{
@@ -238,6 +241,15 @@ func (s *Stack) monitoring() (err error) {
 		},
 	})
 	return err
+}
+
+// watched is a table as monitoring sees it: its name and its indexes.
+func watched(short string, t *datastore.Table) monitoring.Table {
+	w := monitoring.Table{Short: short, Name: t.Name()}
+	for _, ix := range t.Indexes() {
+		w.Indexes = append(w.Indexes, ix.Name)
+	}
+	return w
 }
 
 // grants is the whole of the roles' permissions: what "What each role needs"

@@ -21,6 +21,7 @@ import (
 
 	"github.com/phase-mirror/fp-calibration-infra/config"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/pins"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/policy"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/secrets"
 )
@@ -47,13 +48,13 @@ type Bootstrap struct {
 
 // NewBootstrap composes the state-bootstrap stack of env's account. It is
 // applied once, with local state, by an administrator of that account.
-func NewBootstrap(scope constructs.Construct, env config.Environment, providerConstraint string) (*Bootstrap, error) {
+func NewBootstrap(scope constructs.Construct, env config.Environment) (*Bootstrap, error) {
 	if env.GitHubRepository == "" {
 		return nil, errors.New("statestore: the environment's github_repository is required")
 	}
 	name := BootstrapStackName(env.Name)
 	stack := cdktf.NewTerraformStack(scope, jsii.String(name))
-	stack.AddOverride(jsii.String("terraform.required_providers.aws.version"), jsii.String(providerConstraint))
+	pins.Apply(stack)
 	provider.NewAwsProvider(stack, jsii.String("aws"), &provider.AwsProviderConfig{
 		Region:            jsii.String(env.Region),
 		AllowedAccountIds: jsii.Strings(env.AccountID),
@@ -134,7 +135,8 @@ func (b *Bootstrap) oidcRoles(env config.Environment, bucket string) {
 	})
 	scope := Scope{Project: env.ProjectName, Environment: env.Name, Region: env.Region, AccountID: env.AccountID,
 		StateBucket: bucket, StateKeyPrefix: stateKeyPrefix(env), StateKeyArn: *b.Key.Arn(),
-		Functions: []string{env.Functions.FPIngestion, env.Functions.CalibrationQuery, env.Functions.SaltRotator}}
+		Functions:       []string{env.Functions.FPIngestion, env.Functions.CalibrationQuery, env.Functions.SaltRotator},
+		RotatorFunction: env.Functions.SaltRotator}
 	role := func(id, name string, subjects []string, statements []iamdoc.Statement, maxSession int, wildcardReason string) iamrole.IamRole {
 		trust := iamdoc.NewDocument(b.Stack, id+"_trust")
 		trust.Add(iamdoc.Statement{

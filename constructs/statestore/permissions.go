@@ -17,6 +17,8 @@ type Scope struct {
 	StateKeyArn string
 	// Functions are the environment's Lambda function names.
 	Functions []string
+	// RotatorFunction is the salt rotation function, which RotateSecret invokes.
+	RotatorFunction string
 }
 
 func (s Scope) arn(service, resource string) string {
@@ -66,22 +68,45 @@ func (s Scope) alarms() []string { return []string{s.arn("cloudwatch", "alarm:"+
 func (s Scope) dashboards() []string {
 	return []string{"arn:aws:cloudwatch::" + s.AccountID + ":dashboard/PhaseMirror-FPCalibration-" + s.Environment}
 }
-func (s Scope) rules() []string { return []string{s.arn("events", "rule/"+s.named("*"))} }
-func (s Scope) keys() []string  { return []string{s.arn("kms", "key/*")} }
+func (s Scope) rules() []string   { return []string{s.arn("events", "rule/"+s.named("*"))} }
+func (s Scope) keys() []string    { return []string{s.arn("kms", "key/*")} }
+func (s Scope) aliasName() string { return "alias/" + s.named("secrets") }
 func (s Scope) aliases() []string {
-	return []string{s.arn("kms", "alias/"+s.named("secrets"))}
+	return []string{s.arn("kms", s.aliasName())}
 }
 func (s Scope) stateObjects() string {
 	return "arn:aws:s3:::" + s.StateBucket + "/" + s.StateKeyPrefix + "/" + s.Environment + "/*"
 }
 
-// tagged limits an action on existing keys to this environment's (by the
-// provider's default tags).
+// theKey limits an action on existing keys to this environment's key, by its
+// alias. Not by tags: creating a key with tags needs kms:TagResource on every
+// key of the account (AWS KMS Developer Guide, "Controlling access to tags"),
+// so a tag condition could be met by tagging someone else's key.
+func (s Scope) theKey() []iamdoc.Condition {
+	return []iamdoc.Condition{{Test: "ForAnyValue:StringEquals", Variable: "kms:ResourceAliases", Values: []string{s.aliasName()}}}
+}
+
+// tagged limits an action to keys that carry this environment's tags.
 func (s Scope) tagged() []iamdoc.Condition {
 	return []iamdoc.Condition{
 		{Test: "StringEquals", Variable: "aws:ResourceTag/Project", Values: []string{s.Project}},
 		{Test: "StringEquals", Variable: "aws:ResourceTag/Environment", Values: []string{s.Environment}},
 	}
+}
+
+// newKey limits an action to a key that carries this environment's tags and
+// has no alias yet: the moments between CreateKey and CreateAlias.
+func (s Scope) newKey() []iamdoc.Condition {
+	return append(s.tagged(), iamdoc.Condition{Test: "Null", Variable: "kms:ResourceAliases", Values: []string{"true"}})
+}
+
+// via limits key use to requests that the named services make on the caller's behalf.
+func (s Scope) via(services ...string) iamdoc.Condition {
+	endpoints := make([]string, 0, len(services))
+	for _, svc := range services {
+		endpoints = append(endpoints, iamdoc.ServiceEndpoint(svc, s.Region))
+	}
+	return iamdoc.Condition{Test: "StringEquals", Variable: "kms:ViaService", Values: endpoints}
 }
 
 func (s Scope) stateStatements(write bool) []iamdoc.Statement {
@@ -105,7 +130,7 @@ func (s Scope) stateStatements(write bool) []iamdoc.Statement {
 func (s Scope) readStatements() []iamdoc.Statement {
 	return []iamdoc.Statement{
 		{Sid: "ReadTables", Actions: []string{"dynamodb:Describe*", "dynamodb:List*"}, Resources: s.tables()},
-		{Sid: "ReadKeys", Actions: []string{"kms:Describe*", "kms:Get*", "kms:List*"}, Resources: s.keys(), Conditions: s.tagged()},
+		{Sid: "ReadTheKey", Actions: []string{"kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"}, Resources: s.keys(), Conditions: s.theKey()},
 		{Sid: "ReadSecretMetadata", Actions: []string{"secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy"}, Resources: s.secrets()},
 		{Sid: "ReadParameters", Actions: []string{"ssm:GetParameter", "ssm:GetParameters", "ssm:ListTagsForResource"}, Resources: s.parameters()},
 		{Sid: "ReadRolesAndBoundary", Actions: []string{"iam:Get*", "iam:List*"}, Resources: append(s.roles(), s.boundary())},
@@ -119,7 +144,7 @@ func (s Scope) readStatements() []iamdoc.Statement {
 			"ssm:DescribeParameters", "logs:DescribeLogGroups", "logs:DescribeQueryDefinitions", "kms:ListAliases", "iam:ListOpenIDConnectProviders",
 		}},
 		{Sid: "DecryptTheNonceThroughSSM", Actions: []string{"kms:Decrypt"}, Resources: s.keys(),
-			Conditions: append(s.tagged(), iamdoc.Condition{Test: "StringEquals", Variable: "kms:ViaService", Values: []string{"ssm." + s.Region + ".amazonaws.com"}})},
+			Conditions: append(s.tagged(), s.via("ssm"))},
 	}
 }
 
@@ -137,15 +162,33 @@ func DeployStatements(s Scope) []iamdoc.Statement {
 	return append(out,
 		iamdoc.Statement{Sid: "ManageTables", Resources: s.tables(), Actions: []string{
 			"dynamodb:CreateTable", "dynamodb:DeleteTable", "dynamodb:Update*", "dynamodb:TagResource", "dynamodb:UntagResource"}},
-		// A new key has no ARN to scope by: creation requires this environment's tags instead.
+		// A new key has no ARN to scope by: creation requires this environment's
+		// tags instead (and kms:TagResource on any key, which tagging at creation needs).
 		iamdoc.Statement{Sid: "CreateKeysTaggedForThisEnvironment", Actions: []string{"kms:CreateKey", "kms:TagResource"}, Resources: []string{"*"},
 			Conditions: []iamdoc.Condition{
 				{Test: "StringEquals", Variable: "aws:RequestTag/Project", Values: []string{s.Project}},
 				{Test: "StringEquals", Variable: "aws:RequestTag/Environment", Values: []string{s.Environment}},
 			}},
-		iamdoc.Statement{Sid: "ManageKeysOfThisEnvironment", Resources: s.keys(), Conditions: s.tagged(), Actions: []string{
+		// Between CreateKey and CreateAlias Terraform enables rotation, reads the key
+		// back and points the alias at it; nothing else is allowed on an unaliased key.
+		iamdoc.Statement{Sid: "FinishANewKeyUntilItHasItsAlias", Resources: s.keys(), Conditions: s.newKey(), Actions: []string{
+			"kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:EnableKeyRotation", "kms:CreateAlias"}},
+		iamdoc.Statement{Sid: "ManageTheKeyOfThisEnvironment", Resources: s.keys(), Conditions: s.theKey(), Actions: []string{
 			"kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:UpdateKeyDescription", "kms:ScheduleKeyDeletion",
-			"kms:CreateGrant", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:UntagResource", "kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"}},
+			"kms:TagResource", "kms:UntagResource", "kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"}},
+		// Creating encrypted tables, the SecureString nonce and the secret makes these
+		// services use the key on the deploy role's behalf: DynamoDB needs the six
+		// actions of "Key policy for a customer managed key" (AWS KMS Developer Guide,
+		// "How Amazon DynamoDB uses AWS KMS"); CreateSecret with a customer managed key
+		// needs kms:GenerateDataKey and kms:Decrypt (Secrets Manager API Reference,
+		// CreateSecret). Never directly, and only through these services, which
+		// reach only this environment's tables, parameter and secret (scoped by
+		// name above). By tag, not alias: Terraform creates the tables in parallel
+		// with the alias.
+		iamdoc.Statement{Sid: "UseTheKeyThroughDynamoDBAndSSM", Resources: s.keys(), Conditions: append(s.tagged(), s.via("dynamodb", "ssm")),
+			Actions: []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant", "kms:DescribeKey"}},
+		iamdoc.Statement{Sid: "UseTheKeyThroughSecretsManager", Resources: s.keys(), Conditions: append(s.tagged(), s.via("secretsmanager")),
+			Actions: []string{"kms:GenerateDataKey", "kms:Decrypt"}},
 		iamdoc.Statement{Sid: "ManageTheKeyAlias", Resources: s.aliases(), Actions: []string{"kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"}},
 		iamdoc.Statement{Sid: "ManageTheSaltSecretWithoutReadingIt", Resources: s.secrets(), Actions: []string{
 			"secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:UpdateSecret", "secretsmanager:RotateSecret",
@@ -164,6 +207,10 @@ func DeployStatements(s Scope) []iamdoc.Statement {
 		iamdoc.Statement{Sid: "ManageTheBoundaryPolicy", Resources: []string{s.boundary()}, Actions: []string{
 			"iam:CreatePolicy", "iam:DeletePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicyVersion", "iam:TagPolicy", "iam:UntagPolicy"}},
 		iamdoc.Statement{Sid: "NeverRemoveTheBoundary", Deny: true, Resources: s.roles(), Actions: []string{"iam:DeleteRolePermissionsBoundary"}},
+		// RotateSecret (which aws_secretsmanager_secret_rotation calls) also needs
+		// lambda:InvokeFunction on the rotation function (Secrets Manager API
+		// Reference, RotateSecret): on that one function only.
+		iamdoc.Statement{Sid: "InvokeTheRotatorWhenStartingRotation", Resources: []string{s.arn("lambda", "function:"+s.RotatorFunction)}, Actions: []string{"lambda:InvokeFunction"}},
 		iamdoc.Statement{Sid: "ManageFunctions", Resources: s.functions(), Actions: []string{
 			"lambda:CreateFunction", "lambda:DeleteFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
 			"lambda:AddPermission", "lambda:RemovePermission", "lambda:TagResource", "lambda:UntagResource"}},

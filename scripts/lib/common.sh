@@ -1,4 +1,4 @@
-# Shared by validate.sh, plan.sh and apply.sh. Source it; do not run it.
+# Shared by the scripts. Source it; do not run it.
 # shellcheck shell=bash
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -21,12 +21,13 @@ require_env() {
   die "unknown environment '$env'; use one of: ${ENVIRONMENTS[*]}"
 }
 
-# stack_dir ENV: the synthesized stack folder of an environment.
+# stack_dir STACK: the synthesized folder of a stack.
 stack_dir() {
   echo "$ROOT/cdktf.out/stacks/$1"
 }
 
-# synth: synthesizes every stack (refuses bad settings before writing anything).
+# synth: synthesizes every stack (refuses bad settings before writing anything);
+# each stack folder gets its committed lock file from locks/<stack>/.
 synth() {
   (cd "$ROOT" && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 CHECKPOINT_DISABLE=1 go run .)
 }
@@ -35,6 +36,30 @@ synth() {
 use_terraform_cli_config() {
   TF_CLI_CONFIG_FILE="$("$ROOT/scripts/tf-cli-config.sh")"
   export TF_CLI_CONFIG_FILE CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
+}
+
+# terraform_init DIR [flags]: init that installs exactly the locked provider and
+# never changes the lock file (upgrading is scripts/update-locks.sh).
+terraform_init() {
+  local dir="$1"
+  shift
+  terraform -chdir="$dir" init -input=false -no-color -lockfile=readonly "$@"
+}
+
+# backend_of STACK: the state backend of a synthesized stack ("local", "s3").
+backend_of() {
+  # cdktf writes the JSON indented: the backend's name is the key on the line
+  # after "backend": {
+  awk '/"backend": \{/ { getline; gsub(/[ "{:]/, ""); print; exit }' "$(stack_dir "$1")/cdk.tf.json"
+}
+
+# require_remote_state ENV: on a CI runner, refuses a stack whose state is
+# local: the runner is thrown away after the job, and its state with it.
+require_remote_state() {
+  [ "${GITHUB_ACTIONS:-}" = "true" ] || [ "${REQUIRE_REMOTE_STATE:-}" = "true" ] || return 0
+  local backend
+  backend="$(backend_of "$1")"
+  [ "$backend" != "local" ] || die "$1 keeps its Terraform state in a local file, which is lost with the CI runner; set \"state\": {\"backend\": \"s3\", ...} in environments/$1.json (README, Remote state) before running this in a workflow"
 }
 
 # config_digest ENV: the SHA-256 of the synthesized configuration a plan was made from.
