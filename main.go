@@ -29,11 +29,12 @@ func run(args []string, stderr io.Writer) error {
 	settingsDir := flags.String("settings", "environments", "folder holding <environment>.json settings files")
 	outdir := flags.String("out", "", "output folder (default: $CDKTF_OUTDIR, else cdktf.out)")
 	locks := flags.String("locks", "locks", "folder holding <stack>/.terraform.lock.hcl, copied into each synthesized stack")
+	hcl := flags.String("hcl", "", "also write the HCL rendering of every stack to this folder (<folder>/stacks/<stack>/cdk.tf)")
 	if err := flags.Parse(args); err != nil {
 		return fmt.Errorf("flags: %w (run with -h for usage)", err)
 	}
 	if flags.NArg() > 0 {
-		return fmt.Errorf("flags: unexpected argument %q; fix: this program takes only -settings, -out and -locks", flags.Arg(0))
+		return fmt.Errorf("flags: unexpected argument %q; fix: this program takes only -settings, -out, -locks and -hcl", flags.Arg(0))
 	}
 	envs, err := config.LoadAll(*settingsDir)
 	if err != nil {
@@ -44,7 +45,7 @@ func run(args []string, stderr io.Writer) error {
 			fmt.Fprintln(stderr, "warning: "+w)
 		}
 	}
-	res, err := app.Synth(*outdir, envs, *locks)
+	res, err := app.Synth(app.Options{Outdir: *outdir, Locks: *locks, HCLDir: *hcl}, envs)
 	for _, s := range res.Policy.Suppressed {
 		fmt.Fprintln(stderr, "policy: "+s.String())
 	}

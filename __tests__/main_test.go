@@ -63,7 +63,7 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 	if envs, err = config.LoadAll("../environments"); err != nil {
 		return 1, err
 	}
-	if synthResult, err = app.Synth(outdir, envs, "../locks"); err != nil {
+	if synthResult, err = app.Synth(app.Options{Outdir: outdir, Locks: "../locks"}, envs); err != nil {
 		return 1, err
 	}
 	// The same environments with S3 remote state, for the backend tests.
@@ -74,7 +74,7 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 		remote[i] = e
 	}
 	remoteOutdir := filepath.Join(dir, "cdktf.out.remote")
-	if _, err = app.Synth(remoteOutdir, remote, "../locks"); err != nil {
+	if _, err = app.Synth(app.Options{Outdir: remoteOutdir, Locks: "../locks"}, remote); err != nil {
 		return 1, err
 	}
 	insecureOutdir = filepath.Join(dir, "cdktf.out.insecure")

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"github.com/phase-mirror/fp-calibration-infra/internal/testrepo"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,37 +11,7 @@ import (
 
 // repoCopy copies the project's sources into a temporary folder, so scripts
 // run against a clean checkout and leave the working tree alone.
-func repoCopy(t *testing.T) string {
-	t.Helper()
-	dst := t.TempDir()
-	root, _ := filepath.Abs("..")
-	skip := map[string]bool{".git": true, "node_modules": true, "cdktf.out": true, ".terraform-cli": true, ".bench": true, "plans": true}
-	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
-		if skip[strings.Split(rel, string(filepath.Separator))[0]] {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		info, _ := d.Info()
-		return os.WriteFile(filepath.Join(dst, rel), data, info.Mode().Perm())
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
+func repoCopy(t *testing.T) string { return testrepo.Copy(t, "..") }
 
 // stubTerraform puts a stub `terraform` first on PATH that records each call's
 // arguments, one line per call, in the returned log file: a test proves that

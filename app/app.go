@@ -38,12 +38,25 @@ type Result struct {
 	Policy policy.Report
 }
 
+// Options says where a synthesis writes.
+type Options struct {
+	// Outdir is the output folder ("" means $CDKTF_OUTDIR, else cdktf.out).
+	Outdir string
+	// Locks holds <stack>/.terraform.lock.hcl, copied into each stack folder
+	// ("" copies none).
+	Locks string
+	// HCLDir, when set, also receives the HCL rendering of every stack
+	// (<HCLDir>/stacks/<stack>/cdk.tf, as `cdktf synth --hcl` writes it), from
+	// the same synthesis.
+	HCLDir string
+}
+
 // Synth builds the Lambda packages, composes the stacks of every environment,
-// checks them against the security rules and writes them to outdir ("" means
-// $CDKTF_OUTDIR, else cdktf.out), each stack with its committed provider lock
-// file from locks/<stack>/.terraform.lock.hcl (locks "" skips them). Nothing
-// is written there unless every step succeeds.
-func Synth(outdir string, envs []config.Environment, locks string) (Result, error) {
+// checks them against the security rules and writes them as opts says, each
+// stack with its committed provider lock file. Nothing is written unless every
+// step succeeds.
+func Synth(opts Options, envs []config.Environment) (Result, error) {
+	outdir := opts.Outdir
 	// Build the Lambda package while the Node runtime of jsii starts and loads
 	// the provider bindings; the salt waits for it only when it is composed.
 	build, err := os.MkdirTemp("", "fp-calibration-build-")
@@ -84,7 +97,10 @@ func Synth(outdir string, envs []config.Environment, locks string) (Result, erro
 		}
 		res.Bootstraps = append(res.Bootstraps, boot)
 	}
-	res.Policy, err = synthCheckAndPublish(a, staging, target, locks)
+	res.Policy, err = synthCheckAndPublish(a, staging, target, opts.Locks)
+	if err == nil && opts.HCLDir != "" {
+		err = writeHCL(a, target, opts.HCLDir, opts.Locks)
+	}
 	return res, err
 }
 

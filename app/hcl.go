@@ -1,9 +1,13 @@
 package app
 
 import (
+	"path/filepath"
+
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
 	"os"
 	"regexp"
 	"strconv"
@@ -55,4 +59,47 @@ func repairHCLTerraformBlock(hcl string, terraform map[string]any) (string, erro
 		return "  " + m[2] + " = " + string(rendered)
 	})
 	return out, missing
+}
+
+// writeHCL renders every stack of the published synthesis in outdir as HCL
+// under dir/stacks/<stack>/cdk.tf (with the stack's lock file), the way the
+// cdktf CLI's synth --hcl does, but without a second synthesis.
+func writeHCL(a cdktf.App, outdir, dir, locks string) error {
+	written, err := readManifest(outdir)
+	if err != nil {
+		return err
+	}
+	for _, w := range written {
+		child := a.Node().TryFindChild(jsii.String(w.name))
+		if child == nil {
+			return fmt.Errorf("the app has no stack %q", w.name)
+		}
+		stack := cdktf.TerraformStack_Of(child)
+		rendered := stack.ToHclTerraform()
+		hcl, _ := (*rendered)["hcl"].(string)
+		if hcl == "" {
+			return fmt.Errorf("stack %s: no HCL rendering", w.name)
+		}
+		tf, err := stackJSON(a, outdir, w)
+		if err != nil {
+			return fmt.Errorf("stack %s: %w", w.name, err)
+		}
+		terraform, _ := tf["terraform"].(map[string]any)
+		if hcl, err = repairHCLTerraformBlock(hcl, terraform); err != nil {
+			return fmt.Errorf("stack %s: %w", w.name, err)
+		}
+		hclStack := writtenStack{name: w.name, path: filepath.Join("stacks", w.name, "cdk.tf")}
+		if err := os.MkdirAll(filepath.Join(dir, "stacks", w.name), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, hclStack.path), []byte(hcl), 0o644); err != nil {
+			return err
+		}
+		if locks != "" {
+			if err := copyLockFile(locks, dir, hclStack); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

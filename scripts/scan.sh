@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Usage: scripts/scan.sh [--install]
 # Offline IaC scan with trivy of the synthesized Terraform JSON and of its HCL
-# rendering (npx cdktf synth --hcl; trivy misreads some nested blocks in JSON).
+# rendering (the same as npx cdktf synth --hcl, from the same synthesis; trivy
+# misreads some nested blocks in JSON).
 # Builds trivy once (several minutes) into $FP_TOOLS_DIR/bin, by default
 # ~/.cache/fp-calibration-infra/bin, shared by every clone on the machine;
 # --install only builds it. Fails on any HIGH or CRITICAL finding, and on any
@@ -30,14 +31,11 @@ if [ "${1:-}" = "--install" ]; then
   exit 0
 fi
 command -v jq >/dev/null 2>&1 || die "jq is needed to count findings (apt-get install jq)"
-[ -x "$ROOT/node_modules/.bin/cdktf" ] || die "the cdktf CLI is not installed; run npm ci"
 
-synth
 hcl="$(mktemp -d)"
 reports="$(mktemp -d)"
 trap 'rm -rf "$hcl" "$reports"' EXIT
-use_terraform_cli_config # the cdktf CLI runs terraform for the HCL rendering
-(cd "$ROOT" && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 npx --no-install cdktf synth --hcl --output "$hcl" >/dev/null)
+synth -hcl "$hcl"
 
 status=0
 for target in "json:$ROOT/cdktf.out/stacks" "hcl:$hcl/stacks"; do

@@ -26,10 +26,11 @@ stack_dir() {
   echo "$ROOT/cdktf.out/stacks/$1"
 }
 
-# synth: synthesizes every stack (refuses bad settings before writing anything);
-# each stack folder gets its committed lock file from locks/<stack>/.
+# synth [flags]: synthesizes every stack (refuses bad settings before writing
+# anything); each stack folder gets its committed lock file from locks/<stack>/.
+# `synth -hcl DIR` also writes the HCL rendering to DIR from the same synthesis.
 synth() {
-  (cd "$ROOT" && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 CHECKPOINT_DISABLE=1 go run .)
+  (cd "$ROOT" && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 CHECKPOINT_DISABLE=1 go run . "$@")
 }
 
 # use_terraform_cli_config: the offline provider mirror when the machine has one.

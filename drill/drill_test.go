@@ -1,0 +1,361 @@
+package drill
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/phase-mirror/fp-calibration-infra/config"
+	"github.com/phase-mirror/fp-calibration-infra/internal/testrepo"
+)
+
+// Filled by TestMain.
+var (
+	emu     *emulator
+	project string             // a clean copy of the project, where the drill runs the user's commands
+	staging config.Environment // the shipped staging settings
+)
+
+func TestMain(m *testing.M) {
+	code, err := setUp(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "deploy drill:", err)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+func setUp(m *testing.M) (int, error) {
+	var err error
+	if staging, err = config.LoadFile("../environments/staging.json"); err != nil {
+		return 1, err
+	}
+	work, err := os.MkdirTemp("", "fp-calibration-drill-")
+	if err != nil {
+		return 1, err
+	}
+	defer os.RemoveAll(work)
+	if emu, err = startEmulator(work, staging.AccountID); err != nil {
+		return 1, err
+	}
+	defer emu.Stop()
+	// The SDK clients of the tests read the same variables as Terraform, and
+	// nothing else of AWS.
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
+			os.Unsetenv(k)
+		}
+	}
+	for _, kv := range emu.Env(staging.Region) {
+		k, v, _ := strings.Cut(kv, "=")
+		os.Setenv(k, v)
+	}
+	return m.Run(), nil
+}
+
+// shell runs a command in the project copy with the emulator's environment.
+type shell struct {
+	t   *testing.T
+	dir string
+	env []string
+}
+
+func newShell(t *testing.T, dir string) *shell {
+	t.Helper()
+	out, err := exec.Command(filepath.Join(dir, "scripts", "tf-cli-config.sh")).Output()
+	if err != nil {
+		t.Fatalf("tf-cli-config.sh: %v", err)
+	}
+	env := append(withoutAWS(os.Environ()), emu.Env(staging.Region)...)
+	env = append(env, "TF_CLI_CONFIG_FILE="+strings.TrimSpace(string(out)), "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
+		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20", "NODE_OPTIONS=--max-old-space-size=512")
+	return &shell{t: t, dir: dir, env: env}
+}
+
+// run returns the combined output and exit code.
+func (s *shell) run(name string, args ...string) (string, int) {
+	s.t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = s.dir
+	cmd.Env = s.env
+	out, err := cmd.CombinedOutput()
+	if exit, ok := err.(*exec.ExitError); ok {
+		return string(out), exit.ExitCode()
+	} else if err != nil {
+		s.t.Fatal(err)
+	}
+	return string(out), 0
+}
+
+func (s *shell) must(name string, args ...string) string {
+	s.t.Helper()
+	out, code := s.run(name, args...)
+	if code != 0 {
+		s.t.Fatalf("%s %s: exit %d\n%s", name, strings.Join(args, " "), code, tail(out, 60))
+	}
+	return out
+}
+
+// terraform runs terraform in a synthesized stack folder.
+func (s *shell) terraform(stack string, args ...string) (string, int) {
+	s.t.Helper()
+	return s.run("terraform", append([]string{"-chdir=" + filepath.Join("cdktf.out", "stacks", stack)}, args...)...)
+}
+
+func (s *shell) mustTerraform(stack string, args ...string) string {
+	s.t.Helper()
+	out, code := s.terraform(stack, args...)
+	if code != 0 {
+		s.t.Fatalf("terraform %s (%s): exit %d\n%s", strings.Join(args, " "), stack, code, tail(out, 60))
+	}
+	return out
+}
+
+func tail(s string, lines int) string {
+	all := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(all) > lines {
+		all = all[len(all)-lines:]
+	}
+	return strings.Join(all, "\n")
+}
+
+// targets lists -target flags for every resource of a synthesized stack that
+// the emulator can create (all but Exclusions), and how many there are.
+func targets(t *testing.T, dir, stack string) ([]string, int) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "cdktf.out", "stacks", stack, "cdk.tf.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Resource map[string]map[string]any `json:"resource"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	out := []string{}
+	for typ, byName := range doc.Resource {
+		if Excluded(typ) {
+			continue
+		}
+		for name := range byName {
+			out = append(out, "-target="+typ+"."+name)
+		}
+	}
+	slices.Sort(out)
+	return out, len(out)
+}
+
+// outputs reads a stack's outputs. A targeted apply (the drill's, to leave
+// out Exclusions) does not write outputs, so a refresh-only apply records
+// them first; it changes no resource.
+func outputs(s *shell, stack string) map[string]string {
+	s.t.Helper()
+	s.mustTerraform(stack, "apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color")
+	raw := s.mustTerraform(stack, "output", "-json")
+	var doc map[string]struct {
+		Value any `json:"value"`
+	}
+	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
+		s.t.Fatalf("outputs of %s: %v\n%s", stack, err, raw)
+	}
+	out := map[string]string{}
+	for k, v := range doc {
+		out[k] = fmt.Sprint(v.Value)
+	}
+	return out
+}
+
+var applied = regexp.MustCompile(`Apply complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed`)
+
+// TestDeployDrill deploys staging the way a user does and checks every claim
+// of the README's "Deploy drill" section. The steps depend on each other: the
+// first failure stops the drill.
+func TestDeployDrill(t *testing.T) {
+	project = testrepo.Copy(t, "..")
+	sh := newShell(t, project)
+	boot := "state-bootstrap-" + staging.Name
+	step := func(name string, fn func(t *testing.T)) {
+		if !t.Run(name, fn) {
+			t.FailNow()
+		}
+	}
+	var bootOut map[string]string
+	var serviceTargets []string
+
+	step("bootstrap the account with local state", func(t *testing.T) {
+		sh.t = t
+		sh.must("go", "run", ".")
+		tg, n := targets(t, project, boot)
+		sh.mustTerraform(boot, "init", "-input=false", "-no-color", "-lockfile=readonly")
+		out := sh.mustTerraform(boot, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, tg...)...)
+		if m := applied.FindStringSubmatch(out); m == nil || m[1] != fmt.Sprint(n) {
+			t.Fatalf("bootstrap applied %v, want %d resources:\n%s", m, n, tail(out, 20))
+		}
+		bootOut = outputs(sh, boot)
+	})
+
+	step("switch staging to the S3 backend the bootstrap made", func(t *testing.T) {
+		sh.t = t
+		path := filepath.Join(project, "environments", "staging.json")
+		var settings map[string]any
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(raw, &settings); err != nil {
+			t.Fatal(err)
+		}
+		settings["state"] = map[string]any{"backend": "s3", "bucket": bootOut["state_bucket_name"],
+			"region": bootOut["state_bucket_region"], "kms_key_arn": bootOut["state_kms_key_arn"]}
+		edited, _ := json.MarshalIndent(settings, "", "  ")
+		if err := os.WriteFile(path, edited, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	step("plan.sh then apply.sh", func(t *testing.T) {
+		sh.t = t
+		sh.must("go", "run", ".")
+		var n int
+		serviceTargets, n = targets(t, project, staging.Name)
+		out := sh.must("bash", append([]string{"scripts/plan.sh", staging.Name}, serviceTargets...)...)
+		if !strings.Contains(out, fmt.Sprintf("Plan: %d to add, 0 to change, 0 to destroy.", n)) {
+			t.Fatalf("plan.sh:\n%s", tail(out, 20))
+		}
+		out = sh.must("bash", "scripts/apply.sh", staging.Name, "plans/"+staging.Name+".tfplan")
+		if m := applied.FindStringSubmatch(out); m == nil || m[1] != fmt.Sprint(n) {
+			t.Fatalf("apply.sh applied %v, want %d resources:\n%s", m, n, tail(out, 20))
+		}
+		state := sh.must("aws", "s3api", "head-object", "--bucket", bootOut["state_bucket_name"], "--key", bootOut["state_key"])
+		if !strings.Contains(state, `"ServerSideEncryption": "aws:kms"`) {
+			t.Errorf("the state object is not SSE-KMS encrypted:\n%s", state)
+		}
+	})
+
+	step("a second plan is empty", func(t *testing.T) {
+		sh.t = t
+		for _, stack := range []string{staging.Name, boot} {
+			sh.mustTerraform(stack, "init", "-input=false", "-no-color", "-lockfile=readonly")
+			tg, _ := targets(t, project, stack)
+			out, code := sh.terraform(stack, append([]string{"plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false"}, tg...)...)
+			if code != 0 {
+				t.Errorf("%s: second plan exit %d (2 is a perpetual diff):\n%s", stack, code, tail(out, 40))
+			}
+		}
+	})
+
+	var serviceOut map[string]string
+	step("the application's calls answer", func(t *testing.T) {
+		sh.t = t
+		serviceOut = outputs(sh, staging.Name)
+		applicationCalls(t, serviceOut, countOf(serviceTargets, "aws_cloudwatch_metric_alarm."))
+	})
+
+	step("the rotator rotates the salt on the emulator", func(t *testing.T) { rotateOnEmulator(t, serviceOut) })
+
+	step("two applies at once: one holds the lock, the other is refused", func(t *testing.T) {
+		sh.t = t
+		target := "-target=" + firstTarget(serviceTargets, "aws_sns_topic.")
+		var wg sync.WaitGroup
+		results := make([]struct {
+			out  string
+			code int
+		}, 2)
+		start := make(chan struct{})
+		for i := range results {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				cmd := exec.Command("terraform", "-chdir="+filepath.Join("cdktf.out", "stacks", staging.Name), "apply", "-auto-approve", "-input=false", "-no-color", target)
+				cmd.Dir, cmd.Env = project, sh.env
+				out, err := cmd.CombinedOutput()
+				results[i].out = string(out)
+				if exit, ok := err.(*exec.ExitError); ok {
+					results[i].code = exit.ExitCode()
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+		won, refused := 0, 0
+		for _, r := range results {
+			switch {
+			case r.code == 0:
+				won++
+			case strings.Contains(r.out, "Error acquiring the state lock"):
+				refused++
+			default:
+				t.Errorf("an apply failed for another reason:\n%s", tail(r.out, 30))
+			}
+		}
+		if won != 1 || refused != 1 {
+			t.Fatalf("%d applies succeeded and %d were refused the lock, want 1 and 1", won, refused)
+		}
+		// The state is intact and still matches the emulator.
+		list := strings.Fields(sh.mustTerraform(staging.Name, "state", "list"))
+		managed := 0
+		for _, a := range list {
+			if !strings.HasPrefix(a, "data.") {
+				managed++
+			}
+		}
+		if managed != len(serviceTargets) {
+			t.Errorf("state holds %d resources after the race, want %d", managed, len(serviceTargets))
+		}
+		out, code := sh.terraform(staging.Name, append([]string{"plan", "-detailed-exitcode", "-input=false", "-no-color"}, serviceTargets...)...)
+		if code != 0 {
+			t.Errorf("plan after the race: exit %d\n%s", code, tail(out, 30))
+		}
+	})
+
+	step("destroy staging", func(t *testing.T) {
+		sh.t = t
+		out := sh.mustTerraform(staging.Name, append([]string{"destroy", "-auto-approve", "-input=false", "-no-color"}, serviceTargets...)...)
+		if !strings.Contains(out, fmt.Sprintf("Destroy complete! Resources: %d destroyed.", len(serviceTargets))) {
+			t.Errorf("destroy:\n%s", tail(out, 20))
+		}
+		tables := sh.must("aws", "dynamodb", "list-tables", "--output", "json")
+		for _, name := range []string{"phase-mirror-consent-store-staging", "mirror-dissonance-block-counter-staging"} {
+			if strings.Contains(tables, name) {
+				t.Errorf("%s still exists after destroy", name)
+			}
+		}
+	})
+}
+
+// countOf counts the targets of one resource type.
+func countOf(targets []string, prefix string) int {
+	n := 0
+	for _, tg := range targets {
+		if strings.HasPrefix(tg, "-target="+prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+func firstTarget(targets []string, prefix string) string {
+	for _, tg := range targets {
+		if strings.HasPrefix(tg, "-target="+prefix) {
+			return strings.TrimPrefix(tg, "-target=")
+		}
+	}
+	return ""
+}
+
+// jsonOf is a compact rendering for messages.
+func jsonOf(v any) string {
+	var b bytes.Buffer
+	_ = json.NewEncoder(&b).Encode(v)
+	return strings.TrimSpace(b.String())
+}
