@@ -19,7 +19,7 @@ type Exclusion struct {
 var Exclusions = []Exclusion{
 	{"aws_cloudwatch_query_definition", "moto 5.2.1 answers logs:PutQueryDefinition with HTTP 500 (NotImplementedError); the provider retries for minutes"},
 	{"aws_dynamodb_contributor_insights", "moto 5.2.1 answers dynamodb:UpdateContributorInsights with HTTP 500 (NotImplementedError)"},
-	{"aws_secretsmanager_secret_rotation", "moto 5.2.1 answers secretsmanager:RotateSecret with a rotation Lambda with HTTP 500: it tries to invoke the Lambda, which needs Docker; the drill runs the rotator's handler against the emulator instead"},
+	{"aws_secretsmanager_secret_rotation", "moto 5.2.1 answers secretsmanager:RotateSecret with a rotation Lambda on a secret that has no version yet (the salt: Terraform never writes a value) with HTTP 500 (UnboundLocalError); with a version it answers 200 without running the function, which needs Docker. The drill runs the rotator's handler against the emulator's Secrets Manager instead"},
 	{"aws_s3_bucket_policy", "moto 5.2.1 evaluates bucket policies without their conditions: the state bucket's TLS-only Deny (aws:SecureTransport false) then denies every object request, over TLS too, and the S3 backend can neither read nor write state"},
 }
 

@@ -1,0 +1,108 @@
+package drill
+
+import (
+	"archive/zip"
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// probes repeat, for each excluded resource type, the call its creation
+// makes, and return what the emulator answered and whether that is the
+// failure Exclusions describes.
+var probes = map[string]func(t *testing.T, cli func(args ...string) (string, bool)) (string, bool){
+	"aws_cloudwatch_query_definition": func(t *testing.T, cli func(args ...string) (string, bool)) (string, bool) {
+		out, ok := cli("logs", "put-query-definition", "--name", "drill-probe", "--query-string", "fields @message")
+		return out, !ok && strings.Contains(out, "internal error")
+	},
+	"aws_dynamodb_contributor_insights": func(t *testing.T, cli func(args ...string) (string, bool)) (string, bool) {
+		if out, ok := cli("dynamodb", "create-table", "--table-name", "drill-probe", "--billing-mode", "PAY_PER_REQUEST",
+			"--attribute-definitions", "AttributeName=id,AttributeType=S", "--key-schema", "AttributeName=id,KeyType=HASH"); !ok {
+			t.Fatalf("create the probe table: %s", out)
+		}
+		out, ok := cli("dynamodb", "update-contributor-insights", "--table-name", "drill-probe", "--contributor-insights-action", "ENABLE")
+		return out, !ok && strings.Contains(out, "internal error")
+	},
+	"aws_secretsmanager_secret_rotation": func(t *testing.T, cli func(args ...string) (string, bool)) (string, bool) {
+		pkg := filepath.Join(t.TempDir(), "function.zip")
+		writeZip(t, pkg, "bootstrap")
+		role := "arn:aws:iam::" + staging.AccountID + ":role/drill-probe"
+		cli("iam", "create-role", "--role-name", "drill-probe", "--assume-role-policy-document", `{"Version":"2012-10-17","Statement":[]}`)
+		if out, ok := cli("lambda", "create-function", "--function-name", "drill-probe", "--runtime", "provided.al2023", "--architectures", "arm64",
+			"--handler", "bootstrap", "--role", role, "--zip-file", "fileb://"+pkg); !ok {
+			t.Fatalf("create the probe function: %s", out)
+		}
+		if out, ok := cli("secretsmanager", "create-secret", "--name", "drill-probe"); !ok { // no value, like the salt
+			t.Fatalf("create the probe secret: %s", out)
+		}
+		out, ok := cli("secretsmanager", "rotate-secret", "--secret-id", "drill-probe", "--rotation-rules", "AutomaticallyAfterDays=30",
+			"--rotation-lambda-arn", "arn:aws:lambda:"+staging.Region+":"+staging.AccountID+":function:drill-probe")
+		return out, !ok && strings.Contains(out, "internal error")
+	},
+	"aws_s3_bucket_policy": func(t *testing.T, cli func(args ...string) (string, bool)) (string, bool) {
+		if out, ok := cli("s3api", "create-bucket", "--bucket", "drill-probe"); !ok {
+			t.Fatalf("create the probe bucket: %s", out)
+		}
+		policy := `{"Version":"2012-10-17","Statement":[{"Sid":"DenyRequestsWithoutTLS","Effect":"Deny","Principal":"*","Action":"s3:*",` +
+			`"Resource":["arn:aws:s3:::drill-probe","arn:aws:s3:::drill-probe/*"],"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`
+		if out, ok := cli("s3api", "put-bucket-policy", "--bucket", "drill-probe", "--policy", policy); !ok {
+			t.Fatalf("put the probe policy: %s", out)
+		}
+		body := filepath.Join(t.TempDir(), "object")
+		if err := os.WriteFile(body, []byte("state"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// Over TLS (the emulator serves TLS only): the Deny must not apply.
+		out, ok := cli("s3api", "put-object", "--bucket", "drill-probe", "--key", "terraform.tfstate", "--body", body)
+		return out, !ok && strings.Contains(out, "Forbidden")
+	},
+}
+
+// TestEveryExclusionIsRefusedByTheEmulator: each resource type the drill
+// leaves out fails on the emulator as Exclusions says, and every listed type
+// has a probe, so the list cannot grow without proof or outlive its reason.
+func TestEveryExclusionIsRefusedByTheEmulator(t *testing.T) {
+	cli := func(args ...string) (string, bool) {
+		cmd := exec.Command("aws", args...)
+		cmd.Env = append(withoutAWS(os.Environ()), append(emu.Env(staging.Region), "AWS_MAX_ATTEMPTS=1")...)
+		out, err := cmd.CombinedOutput()
+		return string(out), err == nil
+	}
+	for _, e := range Exclusions {
+		probe, ok := probes[e.Type]
+		if !ok {
+			t.Errorf("%s is excluded but has no probe proving the emulator refuses it", e.Type)
+			continue
+		}
+		out, refused := probe(t, cli)
+		if !refused {
+			t.Errorf("%s: the emulator no longer fails as described (%s); apply it in the drill and remove it from Exclusions. It answered:\n%s", e.Type, e.Reason, out)
+		}
+	}
+	if len(probes) != len(Exclusions) {
+		t.Errorf("%d probes for %d exclusions", len(probes), len(Exclusions))
+	}
+}
+
+// writeZip writes a zip holding one small file.
+func writeZip(t *testing.T, path, name string) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	f, err := w.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write([]byte("#!/bin/sh\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
