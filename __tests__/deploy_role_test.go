@@ -97,36 +97,12 @@ func TestDeployAndPlanRolesInTheIAMSimulator(t *testing.T) {
 			}
 		}
 		keyPolicy := renderPolicy(t, svc, svc.All("aws_kms_key")[0].Body.Str("policy"))
-		sims := make([]simulation, 0, len(requests))
-		for _, r := range requests {
-			var sim simulation
-			sim.Request.Principal = "arn:aws:sts::" + e.AccountID + ":assumed-role/" + roles[r.role] + "/github-actions"
-			sim.Request.Action = r.action
-			sim.Request.Resource.Resource = r.resource
-			sim.Request.Resource.AccountID = e.AccountID
-			sim.Request.ContextVariables = map[string]any{}
-			for k, v := range r.context {
-				sim.Request.ContextVariables[k] = v
-			}
-			sim.IdentityPolicies = []map[string]any{{"name": "inline", "policy": policies[r.role]}}
-			sim.PermissionBoundaryPolicies = nil
-			sim.ServiceControlPolicies, sim.ResourceControlPolicies = []any{}, []any{}
+		judge(t, env, e.AccountID, requests, func(r request) judged {
+			j := judged{principal: "arn:aws:sts::" + e.AccountID + ":assumed-role/" + roles[r.role] + "/github-actions", identity: policies[r.role]}
 			if r.resource == key {
-				sim.ResourcePolicy = keyPolicy
+				j.resource = keyPolicy
 			}
-			sims = append(sims, sim)
-		}
-		results := simulate(t, sims)
-		for i, r := range requests {
-			got := results[i]
-			if got.Result == "Error" {
-				t.Errorf("%s: %s: simulator refused the input: %s", env, r.name, got.Errors)
-				continue
-			}
-			t.Logf("%s: %-75s %s", env, r.name, got.Result)
-			if (got.Result == "Allowed") != r.allowed {
-				t.Errorf("%s: %s (%s on %s): %s", env, r.name, r.action, r.resource, got.Result)
-			}
-		}
+			return j
+		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"strings"
 	"testing"
 )
 
@@ -222,49 +223,61 @@ func TestIAMSimulator(t *testing.T) {
 		ingestion, query, rotator := roleNames(env)
 		roles := map[string]string{"ingestion": ingestion, "query": query, "rotator": rotator}
 		keyPolicy := renderPolicy(t, s, s.All("aws_kms_key")[0].Body.Str("policy"))
-		sims := make([]simulation, 0, len(requests))
-		for _, r := range requests {
+		judge(t, env, e.AccountID, requests, func(r request) judged {
 			identity, boundary := rolePolicies(t, s, roles[r.role])
 			if r.extraIdentity != nil {
 				identity = withStatement(identity, r.extraIdentity)
 			}
-			var sim simulation
-			sim.Request.Principal = "arn:aws:sts::" + e.AccountID + ":assumed-role/" + roles[r.role] + "/lambda-session"
-			sim.Request.Action = r.action
-			sim.Request.Resource.Resource = r.resource
-			sim.Request.Resource.AccountID = e.AccountID
-			sim.Request.ContextVariables = map[string]any{}
-			for k, v := range r.context {
-				sim.Request.ContextVariables[k] = v
+			j := judged{principal: "arn:aws:sts::" + e.AccountID + ":assumed-role/" + roles[r.role] + "/lambda-session", identity: identity, boundary: boundary}
+			if strings.HasPrefix(r.action, "kms:") {
+				j.resource = keyPolicy
 			}
-			sim.IdentityPolicies = []map[string]any{{"name": "inline", "policy": identity}}
-			sim.PermissionBoundaryPolicies = []map[string]any{{"name": "boundary", "policy": boundary}}
-			sim.ServiceControlPolicies, sim.ResourceControlPolicies = []any{}, []any{}
-			if len(r.action) > 4 && r.action[:4] == "kms:" {
-				sim.ResourcePolicy = keyPolicy
-			}
-			sims = append(sims, sim)
+			return j
+		})
+	}
+}
+
+// judged are the principal and policies one simulated request is judged by.
+type judged struct {
+	principal                    string
+	identity, boundary, resource map[string]any
+}
+
+// judge runs every request through the IAM simulator with the policies
+// policiesFor gives it, and reports each result that differs from the
+// request's expectation.
+func judge(t *testing.T, env, account string, requests []request, policiesFor func(request) judged) {
+	t.Helper()
+	sims := make([]simulation, 0, len(requests))
+	for _, r := range requests {
+		p := policiesFor(r)
+		var sim simulation
+		sim.Request.Principal = p.principal
+		sim.Request.Action = r.action
+		sim.Request.Resource.Resource = r.resource
+		sim.Request.Resource.AccountID = account
+		sim.Request.ContextVariables = map[string]any{}
+		for k, v := range r.context {
+			sim.Request.ContextVariables[k] = v
 		}
-		results := simulate(t, sims)
-		allowed, denied := 0, 0
-		for i, r := range requests {
-			got := results[i]
-			if got.Result == "Error" {
-				t.Errorf("%s: %s: simulator refused the input: %s", env, r.name, got.Errors)
-				continue
-			}
-			t.Logf("%s: %-55s %s", env, r.name, got.Result)
-			if (got.Result == "Allowed") != r.allowed {
-				t.Errorf("%s: %s (%s on %s): %s", env, r.name, r.action, r.resource, got.Result)
-			}
-			if r.allowed {
-				allowed++
-			} else {
-				denied++
-			}
+		sim.IdentityPolicies = []map[string]any{{"name": "inline", "policy": p.identity}}
+		if p.boundary != nil {
+			sim.PermissionBoundaryPolicies = []map[string]any{{"name": "boundary", "policy": p.boundary}}
 		}
-		if allowed < 10 || denied < 10 {
-			t.Errorf("%s: %d allowed and %d denied cases; want at least 10 of each", env, allowed, denied)
+		sim.ServiceControlPolicies, sim.ResourceControlPolicies = []any{}, []any{}
+		sim.ResourcePolicy = p.resource
+		sims = append(sims, sim)
+	}
+	results := simulate(t, sims)
+	for i, r := range requests {
+		got := results[i]
+		if got.Result == "Error" {
+			t.Errorf("%s: %s: simulator refused the input: %s", env, r.name, got.Errors)
+			continue
+		}
+		t.Logf("%s: %-75s %s", env, r.name, got.Result)
+		if (got.Result == "Allowed") != r.allowed {
+			t.Errorf("%s: %s (%s on %s): %s", env, r.name, r.action, r.resource, got.Result)
 		}
 	}
 }

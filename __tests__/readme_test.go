@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/phase-mirror/fp-calibration-infra/drill"
 	"github.com/phase-mirror/fp-calibration-infra/internal/mdsection"
 )
 
@@ -66,6 +67,20 @@ func TestReadmeListsEveryOutput(t *testing.T) {
 			if !strings.Contains(string(readme), "`"+name+"`") {
 				t.Errorf("README.md does not document output %s of %s", name, n)
 			}
+		}
+	}
+}
+
+// TestReadmeListsEveryDrillExclusion: the README's table of what the emulator
+// cannot do names every resource type the drill leaves out.
+func TestReadmeListsEveryDrillExclusion(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range drill.Exclusions {
+		if !strings.Contains(string(readme), "| `"+e.Type+"` |") {
+			t.Errorf("README.md's Deploy drill section does not list the exclusion %s", e.Type)
 		}
 	}
 }

@@ -54,17 +54,7 @@ func calls(t *testing.T, log string) []string {
 
 func runScript(t *testing.T, dir, stdin string, env []string, args ...string) (string, int) {
 	t.Helper()
-	cmd := exec.Command("bash", args...)
-	cmd.Dir = dir
-	cmd.Stdin = strings.NewReader(stdin)
-	cmd.Env = append(append(os.Environ(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20"), env...)
-	out, err := cmd.CombinedOutput()
-	if exit, ok := err.(*exec.ExitError); ok {
-		return string(out), exit.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return string(out), 0
+	return runIn(t, dir, stdin, env, "bash", args...)
 }
 
 // TestScriptsRefuseBadUse: unknown environments, missing or foreign plan files,

@@ -3,6 +3,9 @@ package tests
 import (
 	"encoding/json"
 
+	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
+	"github.com/phase-mirror/fp-calibration-infra/drill"
+
 	"fmt"
 	"github.com/phase-mirror/fp-calibration-infra/app"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/datastore"
@@ -190,10 +193,35 @@ func runOfflinePlan(t *testing.T, stack string) (*Plan, string, string, error) {
 	return &p, raw, string(lock), nil
 }
 
-// TestStacksValidateAndPlanOffline proves every synthesized stack against the
-// AWS provider's schema and its plan-time validation.
-func TestStacksValidateAndPlanOffline(t *testing.T) {
+// offlineStacks are the stacks the deploy drill does not apply (production and
+// its bootstrap): the offline plan is their proof against the real provider.
+// The drill's real plans and applies prove the others, so they are not
+// planned offline again.
+func offlineStacks() []string {
+	out := []string{}
 	for _, name := range AllStackNames() {
+		if name != drill.Environment && name != statestore.BootstrapStackName(drill.Environment) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// offlineEnvironments are the service stacks among offlineStacks.
+func offlineEnvironments() []string {
+	out := []string{}
+	for _, name := range StackNames() {
+		if name != drill.Environment {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// TestStacksValidateAndPlanOffline proves the stacks the drill does not apply
+// against the AWS provider's schema and its plan-time validation.
+func TestStacksValidateAndPlanOffline(t *testing.T) {
+	for _, name := range offlineStacks() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel() // terraform only; jsii was closed by TestMain
 			p := offlinePlan(t, name)
@@ -286,7 +314,7 @@ func plannedPolicy(t *testing.T, stack, address string) map[string]any {
 // resources created by the same plan (role and key policies) are deferred to
 // apply, and the IAM simulator tests evaluate those from the JSON instead.
 func TestPolicyDocumentsEvaluate(t *testing.T) {
-	for _, name := range StackNames() {
+	for _, name := range offlineEnvironments() {
 		s := stacks[name]
 		p := offlinePlan(t, name)
 		deferred := map[string]bool{}
@@ -318,7 +346,7 @@ func TestPolicyDocumentsEvaluate(t *testing.T) {
 // write-only value_wo, so the plan (and the state it would produce) carries no
 // value for it, neither the placeholder nor anything set out of band later.
 func TestTheNonceNeverReachesAPlan(t *testing.T) {
-	for _, name := range StackNames() {
+	for _, name := range offlineEnvironments() { // the drill checks staging's plan and state
 		p := offlinePlan(t, name)
 		found := false
 		for _, rc := range p.ResourceChanges {
@@ -353,7 +381,7 @@ func TestTheNonceNeverReachesAPlan(t *testing.T) {
 // TestInitNeverChangesALockFile: every stack has its committed lock file, and
 // init with -lockfile=readonly leaves it byte for byte as committed.
 func TestInitNeverChangesALockFile(t *testing.T) {
-	for _, name := range AllStackNames() {
+	for _, name := range offlineStacks() { // the drill inits the others with -lockfile=readonly
 		committed, err := os.ReadFile(filepath.Join("..", "locks", name, app.LockFileName))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)

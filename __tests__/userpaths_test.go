@@ -42,8 +42,16 @@ func noCredentials(t *testing.T) []string {
 // run runs a command of the README or help in dir, as a user would.
 func run(t *testing.T, dir string, env []string, name string, args ...string) (string, int) {
 	t.Helper()
+	return runIn(t, dir, "", env, name, args...)
+}
+
+// runIn runs a command in dir with stdin and env added to the environment,
+// and returns its combined output and exit code.
+func runIn(t *testing.T, dir, stdin string, env []string, name string, args ...string) (string, int) {
+	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Env = append(os.Environ(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20", "CHECKPOINT_DISABLE=1")
 	cmd.Env = append(cmd.Env, env...)
 	out, err := cmd.CombinedOutput()
@@ -139,6 +147,20 @@ func TestEveryNoAWSCommandOfTheReadmeWorksFromACleanClone(t *testing.T) {
 		out := mustRun(t, dir, nil, "bash", "scripts/scan.sh")
 		if !strings.HasPrefix(lastLine(out), "scan: no findings left") {
 			t.Errorf("scan.sh:\n%s", out)
+		}
+	})
+	t.Run("scripts/update-locks.sh", func(t *testing.T) {
+		out := mustRun(t, dir, nil, "bash", "scripts/update-locks.sh")
+		if lastLine(out) != "update-locks: review the diff of locks/ and commit it" {
+			t.Errorf("update-locks.sh:\n%s", out)
+		}
+		// With the provider unchanged, the committed lock files stay as they are.
+		for _, name := range AllStackNames() {
+			committed, _ := os.ReadFile(filepath.Join("..", "locks", name, app.LockFileName))
+			updated, err := os.ReadFile(filepath.Join(dir, "locks", name, app.LockFileName))
+			if err != nil || !bytes.Equal(committed, updated) {
+				t.Errorf("%s: update-locks.sh changed the lock file of an unchanged provider (%v)", name, err)
+			}
 		}
 	})
 	t.Run("scripts/plan.sh without credentials", func(t *testing.T) {

@@ -186,7 +186,7 @@ func uuid(t *testing.T) string {
 // rotateOnEmulator runs the rotator's handler through the four steps, twice,
 // against the emulator's Secrets Manager, and reads the salt the way the
 // anonymizer does.
-func rotateOnEmulator(t *testing.T, out map[string]string) {
+func rotateOnEmulator(t *testing.T, out map[string]string) (salt string) {
 	ctx := context.Background()
 	cfg := awsConfig(t)
 	sm := secretsmanager.NewFromConfig(cfg)
@@ -214,24 +214,25 @@ func rotateOnEmulator(t *testing.T, out map[string]string) {
 				t.Fatalf("round %d, %s: %v", round, stepName, err)
 			}
 		}
-		version, salt := current(rotator.StageCurrent)
-		if version != token || !rotator.SaltPattern.MatchString(salt) {
-			t.Fatalf("round %d: AWSCURRENT is version %s with %q, want version %s with a bare 64-hex salt", round, version, salt, token)
+		version, value := current(rotator.StageCurrent)
+		if version != token || !rotator.SaltPattern.MatchString(value) {
+			t.Fatalf("round %d: AWSCURRENT is version %s with %q, want version %s with a bare 64-hex salt", round, version, value, token)
 		}
 		if round == 2 {
 			if _, old := current("AWSPREVIOUS"); old != previous {
 				t.Errorf("AWSPREVIOUS holds %q, want the salt of round 1", old)
 			}
-			if salt == previous {
+			if value == previous {
 				t.Error("the salt did not change")
 			}
 		}
 		// The anonymizer's read: SSM GetParameter, with decryption, of the
 		// anonymizer_salt_parameter_name output.
 		p, err := ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(out["anonymizer_salt_parameter_name"]), WithDecryption: aws.Bool(true)})
-		if err != nil || aws.ToString(p.Parameter.Value) != salt {
-			t.Errorf("round %d: GetParameter %s: %v (value matches: %v)", round, out["anonymizer_salt_parameter_name"], err, err == nil && aws.ToString(p.Parameter.Value) == salt)
+		if err != nil || aws.ToString(p.Parameter.Value) != value {
+			t.Errorf("round %d: GetParameter %s: %v (value matches: %v)", round, out["anonymizer_salt_parameter_name"], err, err == nil && aws.ToString(p.Parameter.Value) == value)
 		}
-		previous = salt
+		previous = value
 	}
+	return previous
 }

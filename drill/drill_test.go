@@ -80,6 +80,12 @@ func newShell(t *testing.T, dir string) *shell {
 	return &shell{t: t, dir: dir, env: env}
 }
 
+// with is a shell whose environment also has the given variables (a later
+// value wins).
+func (s *shell) with(env ...string) *shell {
+	return &shell{t: s.t, dir: s.dir, env: append(append([]string{}, s.env...), env...)}
+}
+
 // run returns the combined output and exit code.
 func (s *shell) run(name string, args ...string) (string, int) {
 	s.t.Helper()
@@ -117,6 +123,28 @@ func (s *shell) mustTerraform(stack string, args ...string) string {
 		s.t.Fatalf("terraform %s (%s): exit %d\n%s", strings.Join(args, " "), stack, code, tail(out, 60))
 	}
 	return out
+}
+
+// changes is the part of a plan's output that says what would change.
+func changes(plan string) string {
+	out := []string{}
+	keep := false
+	for _, line := range strings.Split(plan, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "# ") {
+			keep = true
+		}
+		if strings.HasPrefix(line, "Plan:") || strings.HasPrefix(line, "Error") {
+			out = append(out, line)
+			keep = false
+		}
+		if keep {
+			out = append(out, line)
+		}
+	}
+	if len(out) == 0 {
+		return tail(plan, 40)
+	}
+	return strings.Join(out, "\n")
 }
 
 func tail(s string, lines int) string {
@@ -266,19 +294,30 @@ func TestDeployDrill(t *testing.T) {
 		}
 	})
 
+	// The deploy and the second plan go through a recording proxy.
+	rec, err := startRecorder(emu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Stop()
+	var deployCalls, planCalls []Call
+
 	step("plan.sh then apply.sh", func(t *testing.T) {
 		sh.t = t
 		sh.must("go", "run", ".")
 		var n int
 		serviceTargets, n = targets(t, project, staging.Name)
-		out := sh.must("bash", append([]string{"scripts/plan.sh", staging.Name}, serviceTargets...)...)
+		recorded := sh.with("AWS_ENDPOINT_URL=" + rec.Endpoint)
+		rec.Take()
+		out := recorded.must("bash", append([]string{"scripts/plan.sh", staging.Name}, serviceTargets...)...)
 		if !strings.Contains(out, fmt.Sprintf("Plan: %d to add, 0 to change, 0 to destroy.", n)) {
 			t.Fatalf("plan.sh:\n%s", tail(out, 20))
 		}
-		out = sh.must("bash", "scripts/apply.sh", staging.Name, "plans/"+staging.Name+".tfplan")
+		out = recorded.must("bash", "scripts/apply.sh", staging.Name, "plans/"+staging.Name+".tfplan")
 		if m := applied.FindStringSubmatch(out); m == nil || m[1] != fmt.Sprint(n) {
 			t.Fatalf("apply.sh applied %v, want %d resources:\n%s", m, n, tail(out, 20))
 		}
+		deployCalls = rec.Take()
 		state := sh.must("aws", "s3api", "head-object", "--bucket", bootOut["state_bucket_name"], "--key", bootOut["state_key"])
 		if !strings.Contains(state, `"ServerSideEncryption": "aws:kms"`) {
 			t.Errorf("the state object is not SSE-KMS encrypted:\n%s", state)
@@ -292,13 +331,25 @@ func TestDeployDrill(t *testing.T) {
 			t.Fatalf("the bootstrap's lifecycle rules: exit %d\n%s", lifecycle.code, tail(lifecycle.out, 20))
 		}
 		for _, stack := range []string{staging.Name, boot} {
-			sh.mustTerraform(stack, "init", "-input=false", "-no-color", "-lockfile=readonly")
+			run := sh
+			if stack == staging.Name {
+				run = sh.with("AWS_ENDPOINT_URL=" + rec.Endpoint) // the plan role's calls
+			}
+			run.mustTerraform(stack, "init", "-input=false", "-no-color", "-lockfile=readonly")
+			rec.Take()
 			tg, _ := targets(t, project, stack)
-			out, code := sh.terraform(stack, append([]string{"plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false"}, tg...)...)
+			out, code := run.terraform(stack, append([]string{"plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false"}, tg...)...)
 			if code != 0 {
-				t.Errorf("%s: second plan exit %d (2 is a perpetual diff):\n%s", stack, code, tail(out, 40))
+				t.Errorf("%s: second plan exit %d (2 is a perpetual diff):\n%s", stack, code, changes(out))
+			}
+			if stack == staging.Name {
+				planCalls = rec.Take()
 			}
 		}
+	})
+
+	step("the deploy role allows every call of the deploy; the plan role every call of a plan and no change", func(t *testing.T) {
+		checkRoles(t, deployCalls, planCalls)
 	})
 
 	var serviceOut map[string]string
@@ -308,7 +359,38 @@ func TestDeployDrill(t *testing.T) {
 		applicationCalls(t, serviceOut, countOf(serviceTargets, "aws_cloudwatch_metric_alarm."))
 	})
 
-	step("the rotator rotates the salt on the emulator", func(t *testing.T) { rotateOnEmulator(t, serviceOut) })
+	var salt string
+	step("the rotator rotates the salt on the emulator", func(t *testing.T) { salt = rotateOnEmulator(t, serviceOut) })
+
+	step("no secret reaches the plan file or the state", func(t *testing.T) {
+		sh.t = t
+		// The operators' out-of-band nonce, with the README's command (Data
+		// layer), then a refresh that reads the parameter back. (With the key's
+		// alias instead of its ARN, SSM records the alias and the next plan
+		// would update key_id, writing the parameter again: the README says ARN.)
+		nonce := uuid(t) + uuid(t)
+		sh.must("aws", "ssm", "put-parameter", "--name", serviceOut["redaction_nonce_parameter_name"], "--type", "SecureString",
+			"--key-id", serviceOut["kms_key_arn"], "--overwrite", "--value", nonce)
+		sh.mustTerraform(staging.Name, "apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color")
+		state := sh.mustTerraform(staging.Name, "state", "pull")
+		plan := sh.mustTerraform(staging.Name, "show", "-json", filepath.Join(project, "plans", staging.Name+".tfplan"))
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(plan), &doc); err != nil {
+			t.Fatalf("plan JSON: %v", err)
+		}
+		delete(doc, "configuration") // holds the placeholder constant, by design
+		values, _ := json.Marshal(doc)
+		for what, text := range map[string]string{"the state": state, "the plan's values": string(values)} {
+			for secret, value := range map[string]string{"the salt": salt, "the nonce": nonce, "the nonce's placeholder": "unset-replace-out-of-band"} {
+				if value != "" && strings.Contains(text, value) {
+					t.Errorf("%s holds %s", what, secret)
+				}
+			}
+		}
+		if !strings.Contains(state, `"has_value_wo": true`) {
+			t.Error("the state does not record the nonce as written through value_wo")
+		}
+	})
 
 	step("two applies at once: one holds the lock, the other is refused", func(t *testing.T) {
 		sh.t = t
@@ -362,7 +444,7 @@ func TestDeployDrill(t *testing.T) {
 		}
 		out, code := sh.terraform(staging.Name, append([]string{"plan", "-detailed-exitcode", "-input=false", "-no-color"}, serviceTargets...)...)
 		if code != 0 {
-			t.Errorf("plan after the race: exit %d\n%s", code, tail(out, 30))
+			t.Errorf("plan after the race: exit %d\n%s", code, changes(out))
 		}
 	})
 

@@ -28,6 +28,7 @@ type emulator struct {
 	cmd      *exec.Cmd
 	Endpoint string // https://127.0.0.1:<port>
 	CABundle string // PEM of the server's certificate
+	KeyFile  string // its private key
 	log      string
 }
 
@@ -45,7 +46,7 @@ func startEmulator(dir, account string) (*emulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &emulator{Endpoint: fmt.Sprintf("https://127.0.0.1:%d", port), CABundle: certFile, log: filepath.Join(dir, "emulator.log")}
+	e := &emulator{Endpoint: fmt.Sprintf("https://127.0.0.1:%d", port), CABundle: certFile, KeyFile: keyFile, log: filepath.Join(dir, "emulator.log")}
 	logFile, err := os.Create(e.log)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,10 @@
 // README's "Deploy drill" section.
 package drill
 
+// Environment is the environment the drill applies (with its state-bootstrap
+// stack); the offline plans of the stack tests cover the others.
+const Environment = "staging"
+
 // Exclusion is a resource type the drill does not apply, and why.
 type Exclusion struct {
 	// Type is the Terraform resource type.
