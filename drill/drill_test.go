@@ -19,9 +19,10 @@ import (
 
 // Filled by TestMain.
 var (
-	emu     *emulator
-	project string             // a clean copy of the project, where the drill runs the user's commands
-	staging config.Environment // the shipped staging settings
+	emu        *emulator          // staging's account
+	prodEmu    *emulator          // production's account (one emulator serves one account)
+	staging    config.Environment // the shipped settings
+	production config.Environment
 )
 
 func TestMain(m *testing.M) {
@@ -38,6 +39,9 @@ func setUp(m *testing.M) (int, error) {
 	if staging, err = config.LoadFile("../environments/staging.json"); err != nil {
 		return 1, err
 	}
+	if production, err = config.LoadFile("../environments/production.json"); err != nil {
+		return 1, err
+	}
 	work, err := os.MkdirTemp("", "fp-calibration-drill-")
 	if err != nil {
 		return 1, err
@@ -47,6 +51,10 @@ func setUp(m *testing.M) (int, error) {
 		return 1, err
 	}
 	defer emu.Stop()
+	if prodEmu, err = startEmulator(filepath.Join(work, "production"), production.AccountID); err != nil {
+		return 1, err
+	}
+	defer prodEmu.Stop()
 	// The SDK clients of the tests read the same variables as Terraform, and
 	// nothing else of AWS.
 	for _, kv := range os.Environ() {
@@ -68,13 +76,13 @@ type shell struct {
 	env []string
 }
 
-func newShell(t *testing.T, dir string) *shell {
+func newShell(t *testing.T, dir string, e *emulator, region string) *shell {
 	t.Helper()
 	out, err := exec.Command(filepath.Join(dir, "scripts", "tf-cli-config.sh")).Output()
 	if err != nil {
 		t.Fatalf("tf-cli-config.sh: %v", err)
 	}
-	env := append(withoutAWS(os.Environ()), emu.Env(staging.Region)...)
+	env := append(withoutAWS(os.Environ()), e.Env(region)...)
 	env = append(env, "TF_CLI_CONFIG_FILE="+strings.TrimSpace(string(out)), "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
 		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20", "NODE_OPTIONS=--max-old-space-size=512")
 	return &shell{t: t, dir: dir, env: env}
@@ -208,8 +216,8 @@ var applied = regexp.MustCompile(`Apply complete! Resources: (\d+) added, (\d+) 
 // of the README's "Deploy drill" section. The steps depend on each other: the
 // first failure stops the drill.
 func TestDeployDrill(t *testing.T) {
-	project = testrepo.Copy(t, "..")
-	sh := newShell(t, project)
+	project := testrepo.Copy(t, "..")
+	sh := newShell(t, project, emu, staging.Region)
 	boot := "state-bootstrap-" + staging.Name
 	step := func(name string, fn func(t *testing.T)) {
 		if !t.Run(name, fn) {

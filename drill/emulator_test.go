@@ -38,6 +38,9 @@ func startEmulator(dir, account string) (*emulator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("moto_server is not on PATH (moto 5.2.1 is part of the machine image): %w", err)
 	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
 	certFile, keyFile := filepath.Join(dir, "emulator.crt"), filepath.Join(dir, "emulator.key")
 	if err := writeCertificate(certFile, keyFile); err != nil {
 		return nil, err

@@ -1,0 +1,40 @@
+package drill
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/phase-mirror/fp-calibration-infra/internal/testrepo"
+)
+
+// TestProductionDrill applies production (local state, its own emulator for
+// its own account) and shows what protects its data: a second plan is empty,
+// a destroy plan is refused by prevent_destroy, and the tables refuse deletion.
+func TestProductionDrill(t *testing.T) {
+	project := testrepo.Copy(t, "..")
+	sh := newShell(t, project, prodEmu, production.Region)
+	sh.must("go", "run", ".")
+	tg, n := targets(t, project, production.Name)
+	sh.mustTerraform(production.Name, "init", "-input=false", "-no-color", "-lockfile=readonly")
+	out := sh.mustTerraform(production.Name, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, tg...)...)
+	if m := applied.FindStringSubmatch(out); m == nil || m[1] != fmt.Sprint(n) {
+		t.Fatalf("production applied %v, want %d resources:\n%s", m, n, tail(out, 20))
+	}
+	out, code := sh.terraform(production.Name, append([]string{"plan", "-detailed-exitcode", "-input=false", "-no-color"}, tg...)...)
+	if code != 0 {
+		t.Errorf("production: second plan exit %d (2 is a perpetual diff):\n%s", code, changes(out))
+	}
+	out, code = sh.terraform(production.Name, append([]string{"plan", "-destroy", "-input=false", "-no-color"}, tg...)...)
+	if code == 0 || !strings.Contains(out, "Instance cannot be destroyed") {
+		t.Errorf("a destroy plan of production was not refused by prevent_destroy: exit %d\n%s", code, tail(out, 20))
+	}
+	out, code = sh.run("aws", "dynamodb", "delete-table", "--table-name", "phase-mirror-consent-store-"+production.Name)
+	if code == 0 {
+		t.Errorf("production's consent table was deleted despite deletion protection:\n%s", out)
+	}
+	table := sh.must("aws", "dynamodb", "describe-table", "--table-name", "phase-mirror-consent-store-"+production.Name, "--output", "json")
+	if !strings.Contains(table, `"DeletionProtectionEnabled": true`) {
+		t.Errorf("production's consent table has no deletion protection:\n%s", table)
+	}
+}
