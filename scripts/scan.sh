@@ -35,7 +35,7 @@ command -v jq >/dev/null 2>&1 || die "jq is needed to count findings (apt-get in
 hcl="$(mktemp -d)"
 reports="$(mktemp -d)"
 trap 'rm -rf "$hcl" "$reports"' EXIT
-synth -hcl "$hcl"
+synth_with_hcl "$hcl"
 
 status=0
 for target in "json:$ROOT/cdktf.out/stacks" "hcl:$hcl/stacks"; do

@@ -17,7 +17,7 @@ require_env "$env"
 
 hcl="$(mktemp -d)"
 trap 'rm -rf "$hcl"' EXIT
-synth -hcl "$hcl"
+synth_with_hcl "$hcl"
 use_terraform_cli_config
 for stack in "$env" "state-bootstrap-$env"; do
   dir="$ROOT/cdktf.out/stacks/$stack"

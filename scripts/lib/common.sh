@@ -26,11 +26,16 @@ stack_dir() {
   echo "$ROOT/cdktf.out/stacks/$1"
 }
 
-# synth [flags]: synthesizes every stack (refuses bad settings before writing
+# synth: synthesizes every stack (refuses bad settings before writing
 # anything); each stack folder gets its committed lock file from locks/<stack>/.
-# `synth -hcl DIR` also writes the HCL rendering to DIR from the same synthesis.
 synth() {
-  (cd "$ROOT" && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 CHECKPOINT_DISABLE=1 go run . "$@")
+  (cd "$ROOT" && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 CHECKPOINT_DISABLE=1 go run .)
+}
+
+# synth_with_hcl DIR: synth, and from the same synthesis the HCL rendering of
+# every stack into DIR/stacks/<stack>/cdk.tf.
+synth_with_hcl() {
+  (cd "$ROOT" && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 CHECKPOINT_DISABLE=1 go run . -hcl "$1")
 }
 
 # use_terraform_cli_config: the offline provider mirror when the machine has one.
