@@ -53,8 +53,9 @@ type Options struct {
 
 // Synth builds the Lambda packages, composes the stacks of every environment,
 // checks them against the security rules and writes them as opts says, each
-// stack with its committed provider lock file. Nothing is written unless every
-// step succeeds.
+// stack with its committed provider lock file. Nothing is written unless the
+// synthesis and the rules succeed; the HCL rendering (opts.HCLDir) is written
+// after the stacks are published.
 func Synth(opts Options, envs []config.Environment) (Result, error) {
 	outdir := opts.Outdir
 	// Build the Lambda package while the Node runtime of jsii starts and loads
@@ -223,11 +224,11 @@ func stackJSON(a cdktf.App, outdir string, w writtenStack) (map[string]any, erro
 		}
 		raw = b
 	} else {
-		child := a.Node().TryFindChild(jsii.String(w.name))
-		if child == nil {
-			return nil, fmt.Errorf("the app has no stack %q", w.name)
+		stack, err := stackOf(a, w.name)
+		if err != nil {
+			return nil, err
 		}
-		b, err := json.Marshal(cdktf.TerraformStack_Of(child).ToTerraform())
+		b, err := json.Marshal(stack.ToTerraform())
 		if err != nil {
 			return nil, err
 		}
@@ -238,6 +239,15 @@ func stackJSON(a cdktf.App, outdir string, w writtenStack) (map[string]any, erro
 		return nil, err
 	}
 	return tf, nil
+}
+
+// stackOf is the app's stack of that name.
+func stackOf(a cdktf.App, name string) (cdktf.TerraformStack, error) {
+	child := a.Node().TryFindChild(jsii.String(name))
+	if child == nil {
+		return nil, fmt.Errorf("the app has no stack %q", name)
+	}
+	return cdktf.TerraformStack_Of(child), nil
 }
 
 // outputFolder is where the App's output goes: outdir, else $CDKTF_OUTDIR

@@ -1,16 +1,15 @@
 package app
 
 import (
-	"path/filepath"
-
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/aws/jsii-runtime-go"
-	"github.com/hashicorp/terraform-cdk-go/cdktf"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
+
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
 )
 
 // hclTerraformAttribute matches what cdktf 0.20.11 writes for a plain
@@ -70,11 +69,10 @@ func writeHCL(a cdktf.App, outdir, dir, locks string) error {
 		return err
 	}
 	for _, w := range written {
-		child := a.Node().TryFindChild(jsii.String(w.name))
-		if child == nil {
-			return fmt.Errorf("the app has no stack %q", w.name)
+		stack, err := stackOf(a, w.name)
+		if err != nil {
+			return err
 		}
-		stack := cdktf.TerraformStack_Of(child)
 		rendered := stack.ToHclTerraform()
 		hcl, _ := (*rendered)["hcl"].(string)
 		if hcl == "" {

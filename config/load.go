@@ -163,8 +163,8 @@ func decodeError(file string, data []byte, err error) error {
 			path, allowed = name, knownFields()
 		}
 		where := "known settings"
-		if parent, _, nested := cutLast(path); nested {
-			where = "known settings in " + parent
+		if i := strings.LastIndex(path, "."); i >= 0 {
+			where = "known settings in " + path[:i]
 		}
 		return &Error{File: file, Field: path, Problem: "is not a known setting",
 			Fix: "remove it or correct its spelling; " + where + ": " + strings.Join(allowed, ", ")}
@@ -207,15 +207,6 @@ func unknownField(data []byte, typ reflect.Type, prefix string) (string, []strin
 		}
 	}
 	return "", nil
-}
-
-// cutLast splits "a.b.c" into "a.b" and "c".
-func cutLast(path string) (parent, leaf string, nested bool) {
-	i := strings.LastIndex(path, ".")
-	if i < 0 {
-		return "", path, false
-	}
-	return path[:i], path[i+1:], true
 }
 
 // position converts a byte offset into a 1-based line and column.

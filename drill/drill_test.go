@@ -97,6 +97,16 @@ func (s *shell) with(env ...string) *shell {
 // run returns the combined output and exit code.
 func (s *shell) run(name string, args ...string) (string, int) {
 	s.t.Helper()
+	out, code := s.exec(name, args...)
+	if code < 0 {
+		s.t.Fatalf("%s: %s", name, out)
+	}
+	return out, code
+}
+
+// exec is run without the test: safe in a goroutine. A command that could not
+// start has exit code -1 and its error as output.
+func (s *shell) exec(name string, args ...string) (string, int) {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = s.dir
 	cmd.Env = s.env
@@ -104,7 +114,7 @@ func (s *shell) run(name string, args ...string) (string, int) {
 	if exit, ok := err.(*exec.ExitError); ok {
 		return string(out), exit.ExitCode()
 	} else if err != nil {
-		s.t.Fatal(err)
+		return err.Error(), -1
 	}
 	return string(out), 0
 }
@@ -266,15 +276,7 @@ func TestDeployDrill(t *testing.T) {
 		lifecycle.done = make(chan struct{})
 		go func() {
 			defer close(lifecycle.done)
-			cmd := exec.Command("terraform", append([]string{"-chdir=" + copyDir, "apply", "-auto-approve", "-input=false", "-no-color"}, later...)...)
-			cmd.Dir, cmd.Env = project, sh.env
-			raw, err := cmd.CombinedOutput()
-			lifecycle.out = string(raw)
-			if exit, ok := err.(*exec.ExitError); ok {
-				lifecycle.code = exit.ExitCode()
-			} else if err != nil {
-				lifecycle.code = -1
-			}
+			lifecycle.out, lifecycle.code = sh.exec("terraform", append([]string{"-chdir=" + copyDir, "apply", "-auto-approve", "-input=false", "-no-color"}, later...)...)
 		}()
 	})
 	defer func() {
@@ -414,13 +416,7 @@ func TestDeployDrill(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				cmd := exec.Command("terraform", "-chdir="+filepath.Join("cdktf.out", "stacks", staging.Name), "apply", "-auto-approve", "-input=false", "-no-color", target)
-				cmd.Dir, cmd.Env = project, sh.env
-				out, err := cmd.CombinedOutput()
-				results[i].out = string(out)
-				if exit, ok := err.(*exec.ExitError); ok {
-					results[i].code = exit.ExitCode()
-				}
+				results[i].out, results[i].code = sh.exec("terraform", "-chdir="+filepath.Join("cdktf.out", "stacks", staging.Name), "apply", "-auto-approve", "-input=false", "-no-color", target)
 			}()
 		}
 		close(start)
