@@ -85,6 +85,8 @@ func TestBadInputEndToEnd(t *testing.T) {
 		{name: "state backend", mutate: set("staging", "state", map[string]any{"backend": "consul"}), want: `field "state.backend"`},
 		{name: "s3 state without key", mutate: set("staging", "state", map[string]any{"backend": "s3", "bucket": "b-state", "region": "us-east-1"}), want: `field "state.kms_key_arn"`},
 		{name: "repository", mutate: set("production", "github_repository", "not a repo"), want: `field "github_repository"`},
+		{name: "lock mode", mutate: set("staging", "state", map[string]any{"backend": "local", "lock": "dynamo"}), want: `field "state.lock": "dynamo" is not a lock mode`},
+		{name: "adopt without enabled", mutate: set("production", "adopt", map[string]any{}), want: `field "adopt.enabled": is required when adopt is set`},
 		{name: "syntax error", raw: map[string]string{"staging.json": "{\"environment\": \"staging\",,}"}, want: "staging.json: is not valid JSON at line 1"},
 		{name: "empty file", raw: map[string]string{"production.json": ""}, want: "production.json: is empty"},
 		{name: "missing file", raw: map[string]string{"production.json": "<delete>"}, want: "production.json: cannot read settings file"},

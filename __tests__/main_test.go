@@ -32,6 +32,10 @@ var (
 	// deliberately insecure fixture stack through the same checked synthesis.
 	insecureOutdir string
 	insecureErr    error
+	// unknownAlarmOutdir and unknownAlarmErr are the outcome of adopting an
+	// alarm the staging stack does not have.
+	unknownAlarmOutdir string
+	unknownAlarmErr    error
 	// synthResult is what app.Synth reported.
 	synthResult app.Result
 )
@@ -66,17 +70,28 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 	if synthResult, err = app.Synth(app.Options{Outdir: outdir, Locks: "../locks"}, envs); err != nil {
 		return 1, err
 	}
-	// The same environments with S3 remote state, for the backend tests.
+	// The same environments with S3 remote state, for the backend tests;
+	// staging locks with the DynamoDB table and adopts the HCL version's
+	// resources (production keeps the defaults: lock file, no adoption).
 	remote := make([]config.Environment, len(envs))
 	for i, e := range envs {
-		e.State = config.StateSettings{Backend: config.StateS3, Bucket: statestore.StateBucketName(e), Region: e.Region,
+		e.State = config.StateSettings{Backend: config.StateS3, Lock: config.LockFile, Bucket: statestore.StateBucketName(e), Region: e.Region,
 			KeyPrefix: config.DefaultStateKeyPrefix, KMSKeyArn: "arn:aws:kms:" + e.Region + ":" + e.AccountID + ":key/" + fakeKeyID}
+		if !e.IsProduction() {
+			e.State.Lock = config.LockDynamoDB
+			e.Adopt = config.AdoptSettings{Enabled: true, Alarms: []string{adoptedAlarm(e.Name)}}
+		}
 		remote[i] = e
 	}
 	remoteOutdir := filepath.Join(dir, "cdktf.out.remote")
 	if _, err = app.Synth(app.Options{Outdir: remoteOutdir, Locks: "../locks"}, remote); err != nil {
 		return 1, err
 	}
+	// Adopting an alarm the stack does not have: refused while composing.
+	unknownAlarm := remote[0]
+	unknownAlarm.Adopt = config.AdoptSettings{Enabled: true, Alarms: []string{"phase-mirror-no-such-alarm-" + unknownAlarm.Name}}
+	unknownAlarmOutdir = filepath.Join(dir, "cdktf.out.unknown-alarm")
+	_, unknownAlarmErr = app.Synth(app.Options{Outdir: unknownAlarmOutdir, Locks: "../locks"}, []config.Environment{unknownAlarm})
 	insecureOutdir = filepath.Join(dir, "cdktf.out.insecure")
 	insecureErr = synthInsecureFixture(insecureOutdir)
 	jsii.Close()

@@ -3,6 +3,7 @@ package tests
 import (
 	"fmt"
 	"os"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -82,5 +83,64 @@ func TestReadmeListsEveryDrillExclusion(t *testing.T) {
 		if !strings.Contains(string(readme), "| `"+e.Type+"` |") {
 			t.Errorf("README.md's Deploy drill section does not list the exclusion %s", e.Type)
 		}
+	}
+}
+
+// addressTypes are the resource types the README's state-operations table
+// lists, with the attribute that holds each one's physical name.
+var addressTypes = map[string]string{
+	"aws_dynamodb_table": "name", "aws_ssm_parameter": "name", "aws_secretsmanager_secret": "name", "aws_kms_alias": "name",
+	"aws_iam_role": "name", "aws_sns_topic": "name", "aws_cloudwatch_dashboard": "dashboard_name",
+	"aws_cloudwatch_log_group": "name", "aws_lambda_function": "function_name",
+}
+
+// addressTable renders the README's table of staging's resource addresses
+// from the synthesized JSON.
+func addressTable() string {
+	rows := []string{}
+	s := stacks["staging"]
+	for typ, attr := range addressTypes {
+		for name, body := range s.Resources[typ] {
+			rows = append(rows, fmt.Sprintf("| `%s` | `%s.%s` |", body.Str(attr), typ, name))
+		}
+	}
+	for name := range s.Resources["aws_kms_key"] {
+		rows = append(rows, fmt.Sprintf("| the key behind `alias/phase-mirror-secrets-staging` | `aws_kms_key.%s` |", name))
+	}
+	sort.Strings(rows)
+	return "| resource (staging; production has the same addresses) | address |\n|---|---|\n" + strings.Join(rows, "\n") + "\n"
+}
+
+// TestReadmeStateAddressesAreTheJSONs: the README's address table is the
+// synthesized one, and every resource address the README names anywhere
+// exists in a synthesized stack.
+func TestReadmeStateAddressesAreTheJSONs(t *testing.T) {
+	if *update {
+		if err := mdsection.Update("../README.md", "addresses", addressTable()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := mdsection.Check("../README.md", "addresses", addressTable()); err != nil {
+		t.Error(err)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, m := range regexp.MustCompile(`\b(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+_[0-9A-F]{8})\b`).FindAllStringSubmatch(string(readme), -1) {
+		found++
+		exists := false
+		for _, name := range AllStackNames() {
+			if _, ok := stacks[name].Resources[m[1]][m[2]]; ok {
+				exists = true
+			}
+		}
+		if !exists {
+			t.Errorf("README.md names %s.%s, which no synthesized stack has", m[1], m[2])
+		}
+	}
+	if found < 10 {
+		t.Errorf("README.md names only %d resource addresses", found)
 	}
 }

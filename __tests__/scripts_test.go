@@ -1,12 +1,14 @@
 package tests
 
 import (
-	"github.com/phase-mirror/fp-calibration-infra/internal/testrepo"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
+	"github.com/phase-mirror/fp-calibration-infra/internal/testrepo"
 )
 
 // repoCopy copies the project's sources into a temporary folder, so scripts
@@ -22,6 +24,8 @@ func stubTerraform(t *testing.T) (env []string, log string) {
 	bin := t.TempDir()
 	log = filepath.Join(bin, "calls.log")
 	stub := `#!/usr/bin/env bash
+# cdktf runs "terraform version" to validate import blocks: answer, unlogged.
+[ "$*" = "version" ] && { echo "Terraform v1.11.4"; exit 0; }
 echo "$*" >>"` + log + `"
 for arg in "$@"; do
   case "$arg" in
@@ -98,6 +102,12 @@ func TestScriptsRefuseBadUse(t *testing.T) {
 		{"apply stale plan", "", nil, []string{"scripts/apply.sh", "staging", "plans/staging.tfplan"}, "stale plan"},
 		{"production not confirmed", "yes\n", nil, []string{"scripts/apply.sh", "production", "plans/production.tfplan"}, "not confirmed; nothing was applied"},
 		{"production approval variable must be exact", "", []string{"CI_APPROVED=1"}, []string{"scripts/apply.sh", "production", "plans/production.tfplan"}, "not confirmed"},
+		{"smoke unknown environment", "", nil, []string{"scripts/smoke.sh", "prod"}, "unknown environment 'prod'"},
+		{"drift unknown environment", "", nil, []string{"scripts/drift.sh"}, "no environment given"},
+		{"restore without table", "", nil, []string{"scripts/restore.sh", "staging"}, "no table given"},
+		{"restore time not UTC", "", nil, []string{"scripts/restore.sh", "staging", "phase-mirror-consent-store-staging", "2026-12-01 09:30"}, "is not a UTC time like 2026-12-01T09:30:00Z"},
+		{"restore time invalid", "", nil, []string{"scripts/restore.sh", "staging", "phase-mirror-consent-store-staging", "2026-13-45T09:30:00Z"}, "is not a UTC time"},
+		{"restore time in the future", "", nil, []string{"scripts/restore.sh", "staging", "phase-mirror-consent-store-staging", "2099-01-01T00:00:00Z"}, "is in the future"},
 	}
 	stub, log := stubTerraform(t)
 	for _, c := range cases {
@@ -171,6 +181,27 @@ func TestScriptsRunTerraformAsDocumented(t *testing.T) {
 		if ran := calls(t, log); len(ran) > 0 {
 			t.Errorf("%s: terraform ran with local state in a workflow: %q", script[0], ran)
 		}
+	}
+
+	// Adoption runs from an administrator's machine: its plan holds the
+	// imported objects. In a workflow plan.sh refuses it, with S3 state.
+	e := envByName(t, "staging")
+	settings := filepath.Join(dir, "environments", "staging.json")
+	raw, err := os.ReadFile(settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(raw), "{", `{"adopt": {"enabled": true}, "state": {"backend": "s3", "bucket": "`+statestore.StateBucketName(e)+
+		`", "region": "`+e.Region+`", "kms_key_arn": "arn:aws:kms:`+e.Region+":"+e.AccountID+":key/"+fakeKeyID+`"},`, 1)
+	if err := os.WriteFile(settings, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, code = runScript(t, dir, "", append(stub, "GITHUB_ACTIONS=true"), "scripts/plan.sh", "staging")
+	if code == 0 || !strings.Contains(out, "error: environments/staging.json has adopt.enabled: adopting the HCL deployment runs from an administrator's machine") {
+		t.Errorf("plan.sh adopting in a workflow: exit %d\n%s", code, out)
+	}
+	if ran := calls(t, log); len(ran) > 0 {
+		t.Errorf("plan.sh: terraform ran for an adoption in a workflow: %q", ran)
 	}
 }
 

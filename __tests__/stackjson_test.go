@@ -20,6 +20,7 @@ type StackJSON struct {
 	Resources map[string]map[string]Obj // type -> logical name -> body
 	Data      map[string]map[string]Obj
 	Outputs   map[string]Obj
+	Imports   []Obj // import blocks (settings: adopt.enabled)
 }
 
 // Obj is a JSON object with typed accessors for tests.
@@ -37,12 +38,13 @@ func LoadStack(path string) (*StackJSON, error) {
 		Resource  map[string]map[string]Obj `json:"resource"`
 		Data      map[string]map[string]Obj `json:"data"`
 		Output    map[string]Obj            `json:"output"`
+		Import    []Obj                     `json:"import"`
 	}
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &StackJSON{Path: path, Raw: raw, Terraform: doc.Terraform, Provider: doc.Provider,
-		Resources: doc.Resource, Data: doc.Data, Outputs: doc.Output}, nil
+		Resources: doc.Resource, Data: doc.Data, Outputs: doc.Output, Imports: doc.Import}, nil
 }
 
 // Named is a resource with its logical name.

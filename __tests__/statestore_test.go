@@ -30,15 +30,23 @@ func TestRemoteStateHasOneKeyPerEnvironmentWithLockingAndEncryption(t *testing.T
 		s3 := Obj(remoteStacks[env].Terraform.Get("backend", "s3").(map[string]any))
 		want := map[string]any{
 			"bucket": statestore.StateBucketName(e), "key": "phase-mirror/" + env + "/terraform.tfstate", "region": e.Region,
-			"encrypt": true, "use_lockfile": true, "kms_key_id": "arn:aws:kms:" + e.Region + ":" + e.AccountID + ":key/" + fakeKeyID,
+			"encrypt": true, "kms_key_id": "arn:aws:kms:" + e.Region + ":" + e.AccountID + ":key/" + fakeKeyID,
 		}
+		// One lock each: production the default lock file, staging (in
+		// these tests) the bootstrap's DynamoDB table.
+		lock, unset := "use_lockfile", "dynamodb_table"
+		var value any = true
+		if !e.IsProduction() {
+			lock, unset, value = "dynamodb_table", "use_lockfile", "terraform-locks-phase-mirror-"+env
+		}
+		want[lock] = value
 		for k, v := range want {
 			if s3[k] != v {
 				t.Errorf("%s: backend s3.%s = %v, want %v", env, k, s3[k], v)
 			}
 		}
-		if _, ok := s3["dynamodb_table"]; ok {
-			t.Errorf("%s: a DynamoDB lock table is configured; S3 native locking is the design", env)
+		if _, ok := s3[unset]; ok {
+			t.Errorf("%s: backend s3 has both %s and %s", env, lock, unset)
 		}
 		if other, dup := keys[s3.Str("key")]; dup {
 			t.Errorf("%s and %s share the state key %s", env, other, s3.Str("key"))

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -58,6 +59,9 @@ type Options struct {
 // after the stacks are published.
 func Synth(opts Options, envs []config.Environment) (Result, error) {
 	outdir := opts.Outdir
+	if err := adoptionNeedsTerraform(envs); err != nil {
+		return Result{}, err
+	}
 	// Build the Lambda package while the Node runtime of jsii starts and loads
 	// the provider bindings; the salt waits for it only when it is composed.
 	build, err := os.MkdirTemp("", "fp-calibration-build-")
@@ -103,6 +107,23 @@ func Synth(opts Options, envs []config.Environment) (Result, error) {
 		err = writeHCL(a, target, opts.HCLDir, opts.Locks)
 	}
 	return res, err
+}
+
+// adoptionNeedsTerraform: cdktf validates import blocks by running
+// `terraform version` at synthesis (and panics in Go when that fails), so an
+// adoption is refused up front without the CLI.
+func adoptionNeedsTerraform(envs []config.Environment) error {
+	for _, env := range envs {
+		if !env.Adopt.Enabled {
+			continue
+		}
+		if _, err := exec.LookPath("terraform"); err != nil {
+			return &config.Error{File: env.SettingsFile, Field: "adopt.enabled",
+				Problem: "is true but the terraform CLI is not on PATH: cdktf runs `terraform version` to check import blocks",
+				Fix:     "install Terraform >= 1.11 (README, first lines), or set it to false"}
+		}
+	}
+	return nil
 }
 
 // buildInBackground starts building the rotator into dir and returns a

@@ -36,6 +36,11 @@ type Environment struct {
 	// GitHubRepository ("owner/name") is the only repository whose workflows
 	// may assume the environment's deploy and plan roles.
 	GitHubRepository string
+	// Adopt takes over the resources the hand-written HCL version created
+	// under the same names (import blocks); off by default.
+	Adopt AdoptSettings
+	// SettingsFile is the file these settings were read from, for messages.
+	SettingsFile string
 	// Warnings are accepted but doubtful settings, to print at synthesis.
 	Warnings []string
 }
@@ -68,9 +73,35 @@ const (
 	StateS3 StateBackend = "s3"
 )
 
+// LockMode is how the S3 backend locks the state.
+type LockMode string
+
+const (
+	// LockFile is S3 native locking: a lock object beside the state
+	// (use_lockfile, Terraform >= 1.10). The default.
+	LockFile LockMode = "lockfile"
+	// LockDynamoDB is a DynamoDB lock table made by the state-bootstrap stack
+	// (the backend's dynamodb_table), for teams whose tooling expects one.
+	LockDynamoDB LockMode = "dynamodb"
+)
+
+// AdoptSettings selects what a first plan imports instead of creating.
+type AdoptSettings struct {
+	// Enabled turns on the import blocks (tables, nonce parameter, salt
+	// secret, key and alias, Lambda roles, topics, dashboard and the log
+	// groups of the application's functions).
+	Enabled bool
+	// Alarms are alarm names of this stack that already exist and are
+	// imported too (the HCL version's alarm names are not recorded).
+	Alarms []string
+}
+
 // StateSettings selects the state backend of one environment.
 type StateSettings struct {
 	Backend StateBackend
+	// Lock is how S3 state is locked; with the local backend it only tells
+	// the state-bootstrap stack to make the lock table ahead of the switch.
+	Lock LockMode
 	// Bucket, Region, KeyPrefix and KMSKeyArn are set when Backend is StateS3.
 	Bucket    string
 	Region    string
@@ -81,6 +112,14 @@ type StateSettings struct {
 
 // IsProduction reports whether the environment holds production data.
 func (e Environment) IsProduction() bool { return e.Name == "production" }
+
+// LockTableName is the DynamoDB lock table of the environment's state
+// (made by its state-bootstrap stack when Lock is LockDynamoDB).
+func (e Environment) LockTableName() string {
+	// Not "<project>-...-<env>": the deploy role manages tables of that
+	// pattern and must not be able to drop the lock table.
+	return "terraform-locks-" + e.ProjectName + "-" + e.Name
+}
 
 // StateKey is the S3 object key of this environment's state: one key per
 // environment, so planning one never touches another's resources.

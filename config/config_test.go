@@ -54,8 +54,33 @@ func TestParseValidAppliesDefaults(t *testing.T) {
 		env.Functions.SaltRotator != "phase-mirror-salt-rotator-production" {
 		t.Errorf("default function names: %+v", env.Functions)
 	}
-	if env.State.Backend != StateLocal {
-		t.Errorf("state backend default = %q, want local", env.State.Backend)
+	if env.State.Backend != StateLocal || env.State.Lock != LockFile {
+		t.Errorf("state default = %q locked by %q, want local and lockfile", env.State.Backend, env.State.Lock)
+	}
+	if env.Adopt.Enabled || len(env.Adopt.Alarms) != 0 {
+		t.Errorf("adoption is on by default: %+v", env.Adopt)
+	}
+}
+
+func TestParseLockTableAndAdoption(t *testing.T) {
+	s := validSettings("staging")
+	s["state"] = map[string]any{"backend": "s3", "bucket": "pm-tf-state-210987654321", "region": "us-east-1", "lock": "dynamodb",
+		"kms_key_arn": "arn:aws:kms:us-east-1:210987654321:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"}
+	s["adopt"] = map[string]any{"enabled": true, "alarms": []any{"phase-mirror-anonymization-errors-staging"}}
+	env, err := Parse("staging.json", "staging", encode(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env.State.Lock != LockDynamoDB || env.LockTableName() != "terraform-locks-phase-mirror-staging" {
+		t.Errorf("lock %q, table %q", env.State.Lock, env.LockTableName())
+	}
+	if !env.Adopt.Enabled || len(env.Adopt.Alarms) != 1 {
+		t.Errorf("adopt = %+v", env.Adopt)
+	}
+	// With local state the lock only tells the bootstrap to make the table.
+	s["state"] = map[string]any{"backend": "local", "lock": "dynamodb"}
+	if env, err = Parse("staging.json", "staging", encode(t, s)); err != nil || env.State.Lock != LockDynamoDB {
+		t.Errorf("local state with the lock table: %v, %+v", err, env.State)
 	}
 }
 
@@ -174,7 +199,14 @@ func TestParseRefusesBadInput(t *testing.T) {
 		{name: "s3 state without bucket", mutate: set("state", map[string]any{"backend": "s3", "region": "us-east-1"}), field: "state.bucket", want: "missing"},
 		{name: "s3 state with region typo", mutate: set("state", map[string]any{"backend": "s3", "bucket": "tf-state-bucket", "region": "us-east-11"}), field: "state.region", want: "not an AWS region"},
 		{name: "unknown nested field", mutate: set("alert_emails", map[string]any{"critical": []any{"a@example.com"}, "warning": []any{}, "pager": []any{}}), field: "alert_emails.pager", want: "known settings in alert_emails: critical, warning"},
-		{name: "unknown state field", mutate: set("state", map[string]any{"backend": "s3", "dynamodb_table": "locks"}), field: "state.dynamodb_table", want: "known settings in state: backend, bucket, key_prefix, kms_key_arn, region"},
+		{name: "unknown state field", mutate: set("state", map[string]any{"backend": "s3", "dynamodb_table": "locks"}), field: "state.dynamodb_table", want: "known settings in state: backend, bucket, key_prefix, kms_key_arn, lock, region"},
+		{name: "unknown lock mode", mutate: set("state", map[string]any{"backend": "local", "lock": "dynamo"}), field: "state.lock", want: `"dynamo" is not a lock mode`},
+		{name: "adopt without enabled", mutate: set("adopt", map[string]any{"alarms": []any{}}), field: "adopt.enabled", want: "required when adopt is set"},
+		{name: "adopt enabled not a bool", mutate: set("adopt", map[string]any{"enabled": "yes"}), field: "adopt.enabled", want: "true or false"},
+		{name: "adopt alarms while off", mutate: set("adopt", map[string]any{"enabled": false, "alarms": []any{"phase-mirror-anonymization-errors-production"}}), field: "adopt.alarms", want: "adopt.enabled is false"},
+		{name: "adopt alarm name invalid", mutate: set("adopt", map[string]any{"enabled": true, "alarms": []any{"anonymization errors"}}), field: "adopt.alarms[0]", want: "not an alarm name"},
+		{name: "adopt alarm twice", mutate: set("adopt", map[string]any{"enabled": true, "alarms": []any{"a-production", "a-production"}}), field: "adopt.alarms[1]", want: "listed twice"},
+		{name: "unknown adopt field", mutate: set("adopt", map[string]any{"enabled": true, "tables": []any{}}), field: "adopt.tables", want: "known settings in adopt: alarms, enabled"},
 		{name: "not an environment", env: "dev", mutate: set("environment", "dev"), want: "not an environment of this project"},
 		{name: "syntax error", raw: "{\n  \"environment\": \"production\",\n  \"aws_region\" \"us-east-1\"\n}", want: "line 3"},
 		{name: "empty file", raw: " ", want: "empty"},

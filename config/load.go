@@ -33,6 +33,12 @@ type settingsFile struct {
 	SecretRecoveryWindowDays     *int             `json:"secret_recovery_window_days"`
 	State                        *stateFile       `json:"state"`
 	GitHubRepository             *string          `json:"github_repository"`
+	Adopt                        *adoptFile       `json:"adopt"`
+}
+
+type adoptFile struct {
+	Enabled *bool     `json:"enabled"`
+	Alarms  *[]string `json:"alarms"`
 }
 
 type alertEmailsFile struct {
@@ -46,6 +52,7 @@ type stateFile struct {
 	Region    *string `json:"region"`
 	KeyPrefix *string `json:"key_prefix"`
 	KMSKeyArn *string `json:"kms_key_arn"`
+	Lock      *string `json:"lock"`
 }
 
 // Defaults of the optional settings.

@@ -56,7 +56,7 @@ func validate(file, want string, raw settingsFile) (Environment, error) {
 		}
 	}
 
-	env := Environment{Name: *raw.Environment}
+	env := Environment{Name: *raw.Environment, SettingsFile: file}
 	if env.Name != want {
 		return fail("environment", fmt.Sprintf("is %q but the file is for %q", env.Name, want),
 			fmt.Sprintf(`set "environment": %q, or put these settings in %s.json`, want, env.Name))
@@ -159,6 +159,10 @@ func validate(file, want string, raw settingsFile) (Environment, error) {
 		}
 	}
 
+	if env.Adopt, err = adoptSettings(file, raw.Adopt); err != nil {
+		return Environment{}, err
+	}
+
 	if env.State, err = stateSettings(file, raw.State); err != nil {
 		return Environment{}, err
 	}
@@ -210,7 +214,7 @@ func DefaultFunctionName(project, function, env string) string {
 }
 
 func stateSettings(file string, raw *stateFile) (StateSettings, error) {
-	state := StateSettings{Backend: StateLocal}
+	state := StateSettings{Backend: StateLocal, Lock: LockFile}
 	if raw == nil {
 		return state, nil
 	}
@@ -221,6 +225,14 @@ func stateSettings(file string, raw *stateFile) (StateSettings, error) {
 		return fail("backend", "is required when state is set", `set "backend": "local" or "s3"`)
 	}
 	state.Backend = StateBackend(*raw.Backend)
+	state.Lock = LockFile
+	if raw.Lock != nil {
+		state.Lock = LockMode(*raw.Lock)
+		if state.Lock != LockFile && state.Lock != LockDynamoDB {
+			return fail("lock", fmt.Sprintf("%q is not a lock mode", *raw.Lock),
+				`use "lockfile" (S3 native locking, the default) or "dynamodb" (a lock table made by the state-bootstrap stack)`)
+		}
+	}
 	switch state.Backend {
 	case StateLocal:
 		if raw.Bucket != nil || raw.Region != nil || raw.KeyPrefix != nil || raw.KMSKeyArn != nil {

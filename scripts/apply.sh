@@ -25,6 +25,7 @@ fi
 
 synth
 require_remote_state "$env"
+refuse_adoption_in_ci "$env"
 expected="$(cat "$plan.sha256")"
 actual="$(config_digest "$env")"
 [ "$expected" = "$actual" ] || die "stale plan: it was made from another configuration than the one synthesized now (plan $expected, now $actual); run scripts/plan.sh $env again and review it"

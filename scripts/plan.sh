@@ -18,6 +18,7 @@ plan="$PLAN_DIR/$env.tfplan"
 rm -f "$plan" "$plan.sha256" "$plan.txt" "$plan.json"
 synth
 require_remote_state "$env"
+refuse_adoption_in_ci "$env"
 use_terraform_cli_config
 dir="$(stack_dir "$env")"
 mkdir -p "$PLAN_DIR"

@@ -117,6 +117,12 @@ func New(scope constructs.Construct, id string, props Props) (*DataStore, error)
 	// provider-aws-go v19 (AWS provider 5.84) predates the write-only arguments.
 	d.nonce.AddOverride(jsii.String("value_wo"), jsii.String(NoncePlaceholder))
 	d.nonce.AddOverride(jsii.String("value_wo_version"), jsii.Number(NonceWriteVersion))
+	// An adopted parameter has no value_wo_version in its imported state: a
+	// change of it would write the placeholder over the operators' nonce. The
+	// version never changes on purpose, so Terraform never writes value_wo
+	// after the create; other updates send the value it read back (the
+	// provider's update), and the state drops it once the update has run.
+	d.nonce.AddOverride(jsii.String("lifecycle.ignore_changes"), []string{"value_wo_version"})
 	return d, nil
 }
 

@@ -5,6 +5,9 @@ package service
 
 import (
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/phase-mirror/fp-calibration-infra/config"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/access"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/adoption"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/datastore"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/logs"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/monitoring"
@@ -35,7 +39,9 @@ type Stack struct {
 	Roles      Roles
 	LogGroups  LogGroups
 	Monitoring *monitoring.Monitoring
-	props      Props
+	// Imports are the import blocks of an adoption (settings: adopt.enabled).
+	Imports []adoption.Import
+	props   Props
 }
 
 // Roles are the three Lambda execution roles.
@@ -72,7 +78,7 @@ func NewStack(scope constructs.Construct, env config.Environment, props Props) (
 	})
 	statestore.Configure(stack, env)
 
-	steps := []func() error{s.key, s.dataStore, s.logGroups, s.roles, s.salt, s.grants, s.monitoring}
+	steps := []func() error{s.key, s.dataStore, s.logGroups, s.roles, s.salt, s.grants, s.monitoring, s.adopt}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
@@ -240,6 +246,29 @@ func (s *Stack) monitoring() (err error) {
 			{TableName: data.CalibrationTable.Name(), Index: datastore.RuleIndex, DependsOn: data.CalibrationTable.Dependable()},
 		},
 	})
+	return err
+}
+
+// adopt imports what the HCL version created (settings: adopt). The Lambda
+// runtime made the log groups of the application's functions; the rotator
+// is new.
+func (s *Stack) adopt() error {
+	if !s.Env.Adopt.Enabled {
+		return nil
+	}
+	var err error
+	s.Imports, err = adoption.Apply(s.Stack, adoption.Props{
+		Region: s.Env.Region, AccountID: s.Env.AccountID,
+		LogGroups: []string{s.LogGroups.FPIngestion.Name(), s.LogGroups.CalibrationQuery.Name()},
+		Alarms:    s.Env.Adopt.Alarms,
+	})
+	var unknown *adoption.UnknownAlarmError
+	if errors.As(err, &unknown) {
+		slices.Sort(unknown.Known)
+		return &config.Error{File: s.Env.SettingsFile, Field: fmt.Sprintf("adopt.alarms[%d]", unknown.Index),
+			Problem: fmt.Sprintf("%q is not an alarm of the %s stack", unknown.Name, s.Env.Name),
+			Fix:     "list only alarms of the stack that already exist; its alarms: " + strings.Join(unknown.Known, ", ")}
+	}
 	return err
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/phase-mirror/fp-calibration-infra/config"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/datastore"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/pins"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/policy"
@@ -39,9 +40,11 @@ func StateBucketName(env config.Environment) string {
 
 // Bootstrap is the state-bootstrap stack of one environment's account.
 type Bootstrap struct {
-	Stack      cdktf.TerraformStack
-	Key        *secrets.Key
-	Bucket     s3bucket.S3Bucket
+	Stack  cdktf.TerraformStack
+	Key    *secrets.Key
+	Bucket s3bucket.S3Bucket
+	// LockTable is the DynamoDB lock table (settings: state.lock "dynamodb"), else nil.
+	LockTable  *datastore.Table
 	DeployRole iamrole.IamRole
 	PlanRole   iamrole.IamRole
 }
@@ -66,17 +69,36 @@ func NewBootstrap(scope constructs.Construct, env config.Environment) (*Bootstra
 	b := &Bootstrap{Stack: stack}
 
 	bucketName := StateBucketName(env)
-	var err error
-	if b.Key, err = secrets.NewKey(stack, "state_encryption_key", secrets.KeyProps{
+	lockTable := env.State.Lock == config.LockDynamoDB
+	keyProps := secrets.KeyProps{
 		AliasName:      "alias/" + env.ProjectName + "-terraform-state-" + env.Name,
 		Description:    "Encrypts the Terraform state of " + env.ProjectName + " " + env.Name,
 		AccountID:      env.AccountID,
 		Region:         env.Region,
 		PreventDestroy: true,
-	}); err != nil {
+	}
+	if lockTable {
+		// DynamoDB encrypts the lock table with the state key on behalf of
+		// whoever creates and uses it.
+		keyProps.AccountUseViaServices = []string{"dynamodb"}
+	}
+	var err error
+	if b.Key, err = secrets.NewKey(stack, "state_encryption_key", keyProps); err != nil {
 		return nil, err
 	}
 	b.bucket(bucketName)
+	if lockTable {
+		// On demand, PITR and the CMK come with every datastore table.
+		if b.LockTable, err = datastore.NewTable(stack, "state_lock_table", datastore.TableProps{
+			Name:               env.LockTableName(),
+			PartitionKey:       datastore.Attribute{Name: "LockID", Type: "S"},
+			Key:                b.Key,
+			DeletionProtection: true,
+			PreventDestroy:     true,
+		}); err != nil {
+			return nil, err
+		}
+	}
 	b.oidcRoles(env, bucketName)
 	b.outputs(env, bucketName)
 	return b, nil
@@ -137,6 +159,9 @@ func (b *Bootstrap) oidcRoles(env config.Environment, bucket string) {
 		StateBucket: bucket, StateKeyPrefix: stateKeyPrefix(env), StateKeyArn: *b.Key.Arn(),
 		Functions:       []string{env.Functions.FPIngestion, env.Functions.CalibrationQuery, env.Functions.SaltRotator},
 		RotatorFunction: env.Functions.SaltRotator}
+	if b.LockTable != nil {
+		scope.LockTable = b.LockTable.Name()
+	}
 	role := func(id, name string, subjects []string, statements []iamdoc.Statement, maxSession int, wildcardReason string) iamrole.IamRole {
 		trust := iamdoc.NewDocument(b.Stack, id+"_trust")
 		trust.Add(iamdoc.Statement{
@@ -170,6 +195,9 @@ func (b *Bootstrap) oidcRoles(env config.Environment, bucket string) {
 		"ListCallsWithoutResourceTypes (read-only List/Describe calls) have no resource type in IAM; everything else is scoped")
 	// The state key lets the two roles use it through S3 only.
 	b.Key.AllowRoles("StateRolesThroughS3", []string{*b.DeployRole.Arn(), *b.PlanRole.Arn()}, []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}, "s3")
+	if b.LockTable != nil {
+		b.Key.AllowRoles("StateRolesThroughDynamoDB", []string{*b.DeployRole.Arn(), *b.PlanRole.Arn()}, []string{"kms:Decrypt"}, "dynamodb")
+	}
 }
 
 // DeploySubject is the only OIDC subject that may assume the deploy role: a
@@ -191,17 +219,22 @@ func stateKeyPrefix(env config.Environment) string {
 }
 
 func (b *Bootstrap) outputs(env config.Environment, bucket string) {
-	for _, o := range []struct {
+	type output struct {
 		name, description string
 		value             *string
-	}{
+	}
+	outputs := []output{
 		{"state_bucket_name", "Bucket holding the Terraform state (settings: state.bucket)", jsii.String(bucket)},
 		{"state_bucket_region", "Region of the state bucket (settings: state.region)", jsii.String(env.Region)},
 		{"state_kms_key_arn", "Key encrypting the state (settings: state.kms_key_arn)", b.Key.Arn()},
 		{"state_key", "State object of the environment", jsii.String(stateKeyPrefix(env) + "/" + env.Name + "/terraform.tfstate")},
 		{"deploy_role_arn", "Role the deployment workflow assumes in the GitHub environment " + env.Name, b.DeployRole.Arn()},
 		{"plan_role_arn", "Read-only role pull-request plans assume", b.PlanRole.Arn()},
-	} {
+	}
+	if b.LockTable != nil {
+		outputs = append(outputs, output{"state_lock_table_name", "DynamoDB lock table of the state (settings: state.lock dynamodb)", jsii.String(b.LockTable.Name())})
+	}
+	for _, o := range outputs {
 		out := cdktf.NewTerraformOutput(b.Stack, jsii.String(o.name), &cdktf.TerraformOutputConfig{Value: o.value, StaticId: jsii.Bool(true),
 			Description: jsii.String(o.description)})
 		out.OverrideLogicalId(jsii.String(o.name))

@@ -19,6 +19,8 @@ type Scope struct {
 	Functions []string
 	// RotatorFunction is the salt rotation function, which RotateSecret invokes.
 	RotatorFunction string
+	// LockTable is the DynamoDB lock table of the state, if the state uses one.
+	LockTable string
 }
 
 func (s Scope) arn(service, resource string) string {
@@ -117,13 +119,26 @@ func (s Scope) stateStatements(write bool) []iamdoc.Statement {
 		objectActions = append(objectActions, "s3:PutObject", "s3:DeleteObject")
 		keyActions = append(keyActions, "kms:Encrypt", "kms:GenerateDataKey")
 	}
-	return []iamdoc.Statement{
+	out := []iamdoc.Statement{
 		{Sid: "StateObjectsOfThisEnvironment", Actions: objectActions, Resources: []string{s.stateObjects()}},
 		{Sid: "ListOnlyThisEnvironmentsStatePrefix", Actions: []string{"s3:ListBucket"}, Resources: []string{"arn:aws:s3:::" + s.StateBucket},
 			Conditions: []iamdoc.Condition{{Test: "StringLike", Variable: "s3:prefix", Values: []string{s.StateKeyPrefix + "/" + s.Environment + "/*"}}}},
 		{Sid: "StateKeyThroughS3", Actions: keyActions, Resources: []string{s.StateKeyArn},
 			Conditions: []iamdoc.Condition{{Test: "StringEquals", Variable: "kms:ViaService", Values: []string{"s3." + s.Region + ".amazonaws.com"}}}},
 	}
+	if s.LockTable == "" {
+		return out
+	}
+	// The backend keeps the lock and the state's digest in the table: a plan
+	// (-lock=false in the workflows) reads the digest; an apply writes both.
+	lockActions := []string{"dynamodb:GetItem"}
+	if write {
+		lockActions = append(lockActions, "dynamodb:PutItem", "dynamodb:DeleteItem")
+	}
+	return append(out,
+		iamdoc.Statement{Sid: "StateLockTable", Actions: lockActions, Resources: []string{s.arn("dynamodb", "table/"+s.LockTable)}},
+		iamdoc.Statement{Sid: "StateLockKeyThroughDynamoDB", Actions: []string{"kms:Decrypt"}, Resources: []string{s.StateKeyArn},
+			Conditions: []iamdoc.Condition{s.via("dynamodb")}})
 }
 
 // readStatements are what refreshing the environment's resources needs (plan).

@@ -72,3 +72,50 @@ require_remote_state() {
 config_digest() {
   sha256sum "$(stack_dir "$1")/cdk.tf.json" | cut -d' ' -f1
 }
+
+# adopting ENV: true when the synthesized stack imports the HCL version's
+# resources (settings: adopt.enabled).
+adopting() {
+  grep -q '^  "import": \[' "$(stack_dir "$1")/cdk.tf.json"
+}
+
+# refuse_adoption_in_ci ENV: an adoption plan holds what it imports (the
+# nonce's value among them) in its prior state; it is made and applied on an
+# administrator's machine, never uploaded as a workflow artifact.
+refuse_adoption_in_ci() {
+  [ "${GITHUB_ACTIONS:-}" = "true" ] || return 0
+  if adopting "$1"; then
+    die "environments/$1.json has adopt.enabled: adopting the HCL deployment runs from an administrator's machine (README, Adopting the HCL deployment), not in a workflow; set it to false once the adoption is applied"
+  fi
+}
+
+# output_of ENV NAME: one output of the environment's state (the stack must
+# be synthesized and initialized).
+output_of() {
+  terraform -chdir="$(stack_dir "$1")" output -raw "$2"
+}
+
+# synth_if_stale ENV: synth, unless the environment's synthesized JSON is
+# newer than every input of the synthesis (settings, Go sources, locks).
+synth_if_stale() {
+  local json
+  json="$(stack_dir "$1")/cdk.tf.json"
+  if [ -f "$json" ] && [ -z "$(find "$ROOT/environments" "$ROOT/app" "$ROOT/config" "$ROOT/constructs" "$ROOT/internal" \
+    "$ROOT/lambda" "$ROOT/locks" "$ROOT/main.go" "$ROOT/go.mod" "$ROOT/go.sum" "$ROOT/cdktf.json" -newer "$json" -print -quit 2>/dev/null)" ]; then
+    return 0
+  fi
+  synth
+}
+
+# prepare ENV: synthesize (when stale) and initialize the environment's stack
+# quietly, for the read-only scripts that read its state.
+prepare() {
+  local log
+  log="$(mktemp)"
+  if ! synth_if_stale "$1" >"$log" 2>&1 || ! terraform_init "$(stack_dir "$1")" >>"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    die "could not synthesize and initialize $1 (output above)"
+  fi
+  rm -f "$log"
+}

@@ -1,0 +1,488 @@
+package drill
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/phase-mirror/fp-calibration-infra/internal/testrepo"
+)
+
+// TestDeployDrill takes over staging from the HCL version (a fixture on the
+// emulator) the way the README tells a user to, and checks every claim of
+// its "Deploy drill" and "Adopting the HCL deployment" sections. The steps
+// depend on each other: the first failure stops the drill.
+func TestDeployDrill(t *testing.T) {
+	project := testrepo.Copy(t, "..")
+	sh := newShell(t, project, emu, staging.Region)
+	boot := "state-bootstrap-" + staging.Name
+	step := func(name string, fn func(t *testing.T)) {
+		if !t.Run(name, fn) {
+			t.FailNow()
+		}
+	}
+	var hcl hclDeployment
+	step("the HCL version runs in the account, with data", func(t *testing.T) {
+		sh.t = t
+		hcl = createHCLDeployment(t, sh, staging.Name)
+	})
+
+	var bootOut map[string]string
+	lifecycle := &background{}
+	defer lifecycle.wait()
+	step("bootstrap the account with local state and a DynamoDB lock table", func(t *testing.T) {
+		sh.t = t
+		editSettings(t, project, staging.Name, func(s map[string]any) {
+			s["state"] = map[string]any{"backend": "local", "lock": "dynamodb"}
+		})
+		bootOut = bootstrap(t, sh, project, boot, lifecycle)
+		if bootOut["state_lock_table_name"] != "terraform-locks-phase-mirror-"+staging.Name {
+			t.Fatalf("the bootstrap made no lock table: outputs %v", bootOut)
+		}
+	})
+
+	step("settings: S3 state locked by the table, adopt on", func(t *testing.T) {
+		editSettings(t, project, staging.Name, func(s map[string]any) {
+			s["state"] = map[string]any{"backend": "s3", "bucket": bootOut["state_bucket_name"], "region": bootOut["state_bucket_region"],
+				"kms_key_arn": bootOut["state_kms_key_arn"], "lock": "dynamodb"}
+			s["adopt"] = map[string]any{"enabled": true, "alarms": []string{hcl.Alarm}}
+		})
+	})
+
+	// The deploy and the second plan go through a recording proxy.
+	rec, err := startRecorder(emu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Stop()
+	recorded := sh.with("AWS_ENDPOINT_URL=" + rec.Endpoint)
+	var deployCalls, planCalls []Call
+	var serviceTargets []string
+	planFile := filepath.Join(project, "plans", staging.Name+".tfplan")
+
+	step("the adoption plan imports and destroys nothing; apply.sh applies it", func(t *testing.T) {
+		sh.t, recorded.t = t, t
+		sh.must("go", "run", ".")
+		var n int
+		serviceTargets, n = targets(t, project, staging.Name)
+		imports := importsOf(t, project, staging.Name)
+		rec.Take()
+		out := recorded.must("bash", append([]string{"scripts/plan.sh", staging.Name}, serviceTargets...)...)
+		want := fmt.Sprintf("Plan: %d to import, %d to add, ", len(imports), n-len(imports))
+		if !strings.Contains(out, want) || !strings.Contains(out, " 0 to destroy.") {
+			t.Fatalf("plan.sh: want %q... 0 to destroy:\n%s", want, tail(out, 20))
+		}
+		for _, c := range planChanges(t, sh, planFile) {
+			if c.Importing != c.Imported() {
+				t.Errorf("%s: imported %v, want %v", c.Address, c.Importing, c.Imported())
+			}
+			if c.Deletes() {
+				t.Errorf("the adoption plan deletes or replaces %s (%v)", c.Address, c.Actions)
+			}
+		}
+		out = recorded.must("bash", "scripts/apply.sh", staging.Name, "plans/"+staging.Name+".tfplan")
+		if !strings.Contains(out, fmt.Sprintf("Apply complete! Resources: %d imported, %d added, ", len(imports), n-len(imports))) {
+			t.Fatalf("apply.sh:\n%s", tail(out, 20))
+		}
+		deployCalls = rec.Take()
+		hcl.rowsAreThere(t)
+		if got := sh.must("aws", "ssm", "get-parameter", "--with-decryption", "--name", "/guardian/redaction_nonce-"+staging.Name,
+			"--query", "Parameter.Value", "--output", "text"); strings.TrimSpace(got) != hcl.Nonce {
+			t.Errorf("the adoption changed the operators' nonce")
+		}
+		state := sh.mustTerraform(staging.Name, "state", "pull")
+		for what, secret := range map[string]string{"the nonce": hcl.Nonce, "the HCL version's salt": hcl.JSONSalt} {
+			if strings.Contains(state, secret) || strings.Contains(state, strings.ReplaceAll(secret, `"`, `\"`)) {
+				t.Errorf("the state holds %s after the adoption", what)
+			}
+		}
+		// What the README says of the adoption plan file: it holds the
+		// imported nonce (the imported object is the plan's prior state).
+		if plan := sh.mustTerraform(staging.Name, "show", "-json", planFile); !strings.Contains(plan, hcl.Nonce) {
+			t.Error("the adoption plan no longer holds the imported nonce: correct README, Adopting the HCL deployment")
+		}
+	})
+
+	step("the runbook's clean-up: adopt off, the HCL version's leftovers deleted, a second plan is empty", func(t *testing.T) {
+		sh.t, recorded.t = t, t
+		editSettings(t, project, staging.Name, func(s map[string]any) { delete(s, "adopt") })
+		sh.must("go", "run", ".")
+		// The runbook: every inline policy but this project's goes.
+		for _, role := range []string{"fp-ingestion", "calibration-query", "salt-rotator"} {
+			name := "phase-mirror-" + role + "-lambda-" + staging.Name
+			policies := strings.Fields(sh.must("aws", "iam", "list-role-policies", "--role-name", name, "--query", "PolicyNames", "--output", "text"))
+			if !contains(policies, "hcl-logs") || !contains(policies, "least-privilege") {
+				t.Fatalf("%s has the policies %v, want the HCL version's and this project's", name, policies)
+			}
+			for _, p := range policies {
+				if p != "least-privilege" {
+					sh.must("aws", "iam", "delete-role-policy", "--role-name", name, "--policy-name", p)
+				}
+			}
+		}
+		sh.must("aws", "cloudwatch", "delete-alarms", "--alarm-names", hcl.LegacyAlarm)
+		lifecycle.wait()
+		if m := applied.FindStringSubmatch(lifecycle.out); lifecycle.code != 0 || m == nil || m[1] != "1" {
+			t.Fatalf("the bootstrap's lifecycle rules: exit %d\n%s", lifecycle.code, tail(lifecycle.out, 20))
+		}
+		for _, stack := range []string{staging.Name, boot} {
+			run := sh
+			if stack == staging.Name {
+				run = recorded // the plan role's calls
+			}
+			run.mustTerraform(stack, "init", "-input=false", "-no-color", "-lockfile=readonly")
+			rec.Take()
+			tg, _ := targets(t, project, stack)
+			out, code := run.terraform(stack, append([]string{"plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false"}, tg...)...)
+			if code != 0 {
+				t.Errorf("%s: second plan exit %d (2 is a perpetual diff):\n%s", stack, code, changes(out))
+			}
+			if stack == staging.Name {
+				planCalls = rec.Take()
+			}
+		}
+	})
+
+	step("the deploy role allows every call of the deploy; the plan role every call of a plan and no change", func(t *testing.T) {
+		checkRoles(t, deployCalls, planCalls)
+	})
+
+	var serviceOut map[string]string
+	step("smoke.sh fails on the adopted salt: rotation off, a JSON value", func(t *testing.T) {
+		sh.t = t
+		serviceOut = outputs(sh, staging.Name)
+		out, code := sh.run("bash", "scripts/smoke.sh", staging.Name)
+		failures := regexp.MustCompile(`(?m)^FAIL  (salt secret|salt|table|topic|alarms)\b`).FindAllStringSubmatch(out, -1)
+		if code != 1 || len(failures) != 2 || failures[0][1] != "salt secret" || failures[1][1] != "salt" {
+			t.Fatalf("smoke.sh: exit %d, failures %v, want exit 1 and exactly the two salt failures:\n%s", code, failures, out)
+		}
+	})
+
+	step("the application's calls answer", func(t *testing.T) {
+		applicationCalls(t, serviceOut, countOf(serviceTargets, "aws_cloudwatch_metric_alarm."))
+	})
+
+	var salt string
+	step("the salt is rotated right after the adoption: bare 64-hex through the SSM reference path", func(t *testing.T) {
+		salt = rotateOnEmulator(t, serviceOut)
+	})
+
+	step("smoke.sh passes", func(t *testing.T) {
+		sh.t = t
+		out, code := sh.run("bash", "scripts/smoke.sh", staging.Name)
+		if code != 0 || len(regexp.MustCompile(`(?m)^ok    `).FindAllString(out, -1)) != 9 {
+			t.Fatalf("smoke.sh: exit %d\n%s", code, out)
+		}
+	})
+
+	step("drift.sh: 0, then 2 after a change out of band, then 0 after it is reverted", func(t *testing.T) {
+		sh.t = t
+		drift := func(want int) string {
+			t.Helper()
+			out, code := sh.run("bash", append([]string{"scripts/drift.sh", staging.Name}, serviceTargets...)...)
+			if code != want {
+				t.Fatalf("drift.sh: exit %d, want %d\n%s", code, want, tail(out, 30))
+			}
+			return out
+		}
+		drift(0)
+		table := serviceOut["block_counter_table_name"]
+		pitr := func(on string) {
+			sh.must("aws", "dynamodb", "update-continuous-backups", "--table-name", table,
+				"--point-in-time-recovery-specification", "PointInTimeRecoveryEnabled="+on)
+		}
+		pitr("false")
+		if out := drift(2); !strings.Contains(out, "aws_dynamodb_table.datastore_block_counter_table") {
+			t.Errorf("drift.sh does not name the drifted table:\n%s", out)
+		}
+		pitr("true")
+		drift(0)
+	})
+
+	step("restore.sh restores a table to a new name, with its rows", func(t *testing.T) {
+		sh.t = t
+		consent := serviceOut["consent_table_name"]
+		at := time.Now().UTC().Add(-2 * time.Second).Format("2006-01-02T15:04:05Z")
+		out := sh.must("bash", "scripts/restore.sh", staging.Name, consent, at)
+		target := consent + "-restored-" + strings.NewReplacer("-", "", ":", "").Replace(at)
+		if !strings.Contains(out, "restore: "+target+" is ACTIVE") {
+			t.Fatalf("restore.sh:\n%s", out)
+		}
+		if !hasRow(t, target, hcl.keyOf(consent)) {
+			t.Errorf("the restored table %s lacks the row %v", target, hcl.keyOf(consent))
+		}
+		if _, code := sh.run("bash", "scripts/restore.sh", staging.Name, "phase-mirror-consent-store-production", at); code == 0 {
+			t.Error("restore.sh restored a table of another environment")
+		}
+		sh.must("aws", "dynamodb", "delete-table", "--table-name", target)
+	})
+
+	step("no secret reaches the plan file or the state", func(t *testing.T) {
+		sh.t = t
+		secretsStayOut(t, sh, project, serviceOut, salt, serviceTargets)
+	})
+
+	step("two applies at once with the DynamoDB lock table: one holds the lock, the other is refused", func(t *testing.T) {
+		sh.t = t
+		lockRace(t, sh, serviceTargets)
+	})
+
+	step("switch to S3 native locking: init -reconfigure, and two applies at once again", func(t *testing.T) {
+		sh.t = t
+		editSettings(t, project, staging.Name, func(s map[string]any) { delete(s["state"].(map[string]any), "lock") })
+		sh.must("go", "run", ".")
+		if out, code := sh.terraform(staging.Name, "init", "-input=false", "-no-color", "-lockfile=readonly"); code == 0 {
+			t.Fatalf("init after the lock change did not ask for -reconfigure:\n%s", tail(out, 10))
+		}
+		sh.mustTerraform(staging.Name, "init", "-reconfigure", "-input=false", "-no-color", "-lockfile=readonly")
+		lockRace(t, sh, serviceTargets)
+	})
+
+	step("destroy staging", func(t *testing.T) {
+		sh.t = t
+		out := sh.mustTerraform(staging.Name, append([]string{"destroy", "-auto-approve", "-input=false", "-no-color"}, serviceTargets...)...)
+		if !strings.Contains(out, fmt.Sprintf("Destroy complete! Resources: %d destroyed.", len(serviceTargets))) {
+			t.Errorf("destroy:\n%s", tail(out, 20))
+		}
+		tables := sh.must("aws", "dynamodb", "list-tables", "--output", "json")
+		for _, name := range []string{"phase-mirror-consent-store-staging", "mirror-dissonance-block-counter-staging"} {
+			if strings.Contains(tables, `"`+name+`"`) {
+				t.Errorf("%s still exists after destroy", name)
+			}
+		}
+	})
+}
+
+// background is a command running beside the drill.
+type background struct {
+	done chan struct{}
+	out  string
+	code int
+}
+
+func (b *background) wait() {
+	if b.done != nil {
+		<-b.done
+	}
+}
+
+// bootstrap applies the state-bootstrap stack in two parts: everything but
+// the state bucket's lifecycle rules, then those rules, whose creation the
+// AWS provider waits about a minute on (its steady-state check), in the
+// background. That part runs in a copy of the stack folder, three levels
+// below the project like the original, so the relative state path holds
+// while later syntheses replace cdktf.out.
+func bootstrap(t *testing.T, sh *shell, project, boot string, lifecycle *background) map[string]string {
+	sh.must("go", "run", ".")
+	tg, n := targets(t, project, boot)
+	first, later := []string{}, []string{}
+	for _, target := range tg {
+		if strings.HasPrefix(target, "-target=aws_s3_bucket_lifecycle_configuration.") {
+			later = append(later, target)
+		} else {
+			first = append(first, target)
+		}
+	}
+	if len(later) != 1 {
+		t.Fatalf("%d lifecycle configurations in %s", len(later), boot)
+	}
+	sh.mustTerraform(boot, "init", "-input=false", "-no-color", "-lockfile=readonly")
+	out := sh.mustTerraform(boot, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, first...)...)
+	if m := applied.FindStringSubmatch(out); m == nil || m[1] != fmt.Sprint(n-1) {
+		t.Fatalf("bootstrap applied %v, want %d resources:\n%s", m, n-1, tail(out, 20))
+	}
+	bootOut := outputs(sh, boot)
+	copyDir := filepath.Join(project, ".drill", "stacks", boot)
+	if err := os.CopyFS(copyDir, os.DirFS(filepath.Join(project, "cdktf.out", "stacks", boot))); err != nil {
+		t.Fatal(err)
+	}
+	lifecycle.done = make(chan struct{})
+	go func() {
+		defer close(lifecycle.done)
+		lifecycle.out, lifecycle.code = sh.exec("terraform", append([]string{"-chdir=" + copyDir, "apply", "-auto-approve", "-input=false", "-no-color"}, later...)...)
+	}()
+	return bootOut
+}
+
+// editSettings changes environments/<env>.json of the project copy as a user would.
+func editSettings(t *testing.T, project, env string, edit func(map[string]any)) {
+	t.Helper()
+	path := filepath.Join(project, "environments", env+".json")
+	var settings map[string]any
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, &settings); err != nil {
+		t.Fatal(err)
+	}
+	edit(settings)
+	edited, _ := json.MarshalIndent(settings, "", "  ")
+	if err := os.WriteFile(path, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// importsOf lists the import blocks of a synthesized stack.
+func importsOf(t *testing.T, project, stack string) []map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(project, "cdktf.out", "stacks", stack, "cdk.tf.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Import []map[string]string `json:"import"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc.Import
+}
+
+// change is one resource change of a saved plan.
+type change struct {
+	Address   string
+	Type      string
+	Actions   []string
+	Importing bool
+}
+
+// adopted are the resource types the adoption imports.
+var adopted = []string{"aws_dynamodb_table", "aws_ssm_parameter", "aws_secretsmanager_secret", "aws_kms_key", "aws_kms_alias",
+	"aws_iam_role", "aws_sns_topic", "aws_cloudwatch_dashboard"}
+
+// Imported: every resource of an adopted type, and the adopted log groups
+// and alarm, are imported; nothing else is.
+func (c change) Imported() bool {
+	return contains(adopted, c.Type) || strings.Contains(c.Address, "fp_ingestion_logs_group") ||
+		strings.Contains(c.Address, "calibration_query_logs_group") || strings.Contains(c.Address, "anonymization-errors")
+}
+
+// Deletes: a delete, or a replacement (delete and create).
+func (c change) Deletes() bool { return contains(c.Actions, "delete") }
+
+func planChanges(t *testing.T, sh *shell, planFile string) []change {
+	t.Helper()
+	raw := sh.mustTerraform(staging.Name, "show", "-json", planFile)
+	var doc struct {
+		ResourceChanges []struct {
+			Address string `json:"address"`
+			Type    string `json:"type"`
+			Mode    string `json:"mode"`
+			Change  struct {
+				Actions   []string        `json:"actions"`
+				Importing json.RawMessage `json:"importing"`
+			} `json:"change"`
+		} `json:"resource_changes"`
+	}
+	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
+		t.Fatalf("plan JSON: %v", err)
+	}
+	out := []change{}
+	for _, rc := range doc.ResourceChanges {
+		if rc.Mode != "managed" {
+			continue
+		}
+		out = append(out, change{Address: rc.Address, Type: rc.Type, Actions: rc.Change.Actions, Importing: len(rc.Change.Importing) > 0})
+	}
+	if len(out) == 0 {
+		t.Fatal("the plan has no resource changes")
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// secretsStayOut sets the operators' nonce out of band with the README's
+// command (Data layer), refreshes, and finds neither the nonce, its
+// placeholder nor the salt in the state or the last plan's values. (With the
+// key's alias instead of its ARN, SSM records the alias and the next plan
+// would update key_id, writing the parameter again: the README says ARN.)
+// The plan is a new one, made after the nonce was set.
+func secretsStayOut(t *testing.T, sh *shell, project string, out map[string]string, salt string, serviceTargets []string) {
+	nonce := uuid(t) + uuid(t)
+	sh.must("aws", "ssm", "put-parameter", "--name", out["redaction_nonce_parameter_name"], "--type", "SecureString",
+		"--key-id", out["kms_key_arn"], "--overwrite", "--value", nonce)
+	sh.mustTerraform(staging.Name, "apply", "-refresh-only", "-auto-approve", "-input=false", "-no-color")
+	state := sh.mustTerraform(staging.Name, "state", "pull")
+	sh.must("bash", append([]string{"scripts/plan.sh", staging.Name}, serviceTargets...)...)
+	plan := sh.mustTerraform(staging.Name, "show", "-json", filepath.Join(project, "plans", staging.Name+".tfplan"))
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(plan), &doc); err != nil {
+		t.Fatalf("plan JSON: %v", err)
+	}
+	delete(doc, "configuration") // holds the placeholder constant, by design
+	values, _ := json.Marshal(doc)
+	for what, text := range map[string]string{"the state": state, "the plan's values": string(values)} {
+		for secret, value := range map[string]string{"the salt": salt, "the nonce": nonce, "the nonce's placeholder": "unset-replace-out-of-band"} {
+			if value != "" && strings.Contains(text, value) {
+				t.Errorf("%s holds %s", what, secret)
+			}
+		}
+	}
+	if !strings.Contains(state, `"has_value_wo": true`) {
+		t.Error("the state does not record the nonce as written through value_wo")
+	}
+}
+
+// lockRace starts two applies at once: exactly one may get the lock.
+func lockRace(t *testing.T, sh *shell, serviceTargets []string) {
+	target := "-target=" + firstTarget(serviceTargets, "aws_sns_topic.")
+	var wg sync.WaitGroup
+	results := make([]struct {
+		out  string
+		code int
+	}, 2)
+	start := make(chan struct{})
+	for i := range results {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			results[i].out, results[i].code = sh.exec("terraform", "-chdir="+filepath.Join("cdktf.out", "stacks", staging.Name), "apply", "-auto-approve", "-input=false", "-no-color", target)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	won, refused := 0, 0
+	for _, r := range results {
+		switch {
+		case r.code == 0:
+			won++
+		case strings.Contains(r.out, "Error acquiring the state lock"):
+			refused++
+		default:
+			t.Errorf("an apply failed for another reason:\n%s", tail(r.out, 30))
+		}
+	}
+	if won != 1 || refused != 1 {
+		t.Fatalf("%d applies succeeded and %d were refused the lock, want 1 and 1", won, refused)
+	}
+	// The state is intact and still matches the emulator.
+	managed := 0
+	for _, a := range strings.Fields(sh.mustTerraform(staging.Name, "state", "list")) {
+		if !strings.HasPrefix(a, "data.") {
+			managed++
+		}
+	}
+	if managed != len(serviceTargets) {
+		t.Errorf("state holds %d resources after the race, want %d", managed, len(serviceTargets))
+	}
+	out, code := sh.terraform(staging.Name, append([]string{"plan", "-detailed-exitcode", "-input=false", "-no-color"}, serviceTargets...)...)
+	if code != 0 {
+		t.Errorf("plan after the race: exit %d\n%s", code, changes(out))
+	}
+}
