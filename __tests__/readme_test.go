@@ -144,3 +144,28 @@ func TestReadmeStateAddressesAreTheJSONs(t *testing.T) {
 		t.Errorf("README.md names only %d resource addresses", found)
 	}
 }
+
+// TestReadmeScriptsExist: every script the README tells a user to run exists
+// and is executable.
+func TestReadmeScriptsExist(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, m := range regexp.MustCompile(`scripts/[a-z-]+\.sh`).FindAllString(string(readme), -1) {
+		if seen[m] {
+			continue
+		}
+		seen[m] = true
+		info, err := os.Stat("../" + m)
+		if err != nil || info.Mode()&0o111 == 0 {
+			t.Errorf("README.md tells to run %s, which is missing or not executable: %v", m, err)
+		}
+	}
+	for _, want := range []string{"scripts/smoke.sh", "scripts/drift.sh", "scripts/restore.sh"} {
+		if !seen[want] {
+			t.Errorf("README.md does not document %s", want)
+		}
+	}
+}

@@ -78,6 +78,7 @@ func TestDeployDrill(t *testing.T) {
 		if !strings.Contains(out, want) || !strings.Contains(out, " 0 to destroy.") {
 			t.Fatalf("plan.sh: want %q... 0 to destroy:\n%s", want, tail(out, 20))
 		}
+		t.Log(regexp.MustCompile(`Plan: .*`).FindString(out))
 		for _, c := range planChanges(t, sh, planFile) {
 			if c.Importing != c.Imported() {
 				t.Errorf("%s: imported %v, want %v", c.Address, c.Importing, c.Imported())
@@ -243,11 +244,32 @@ func TestDeployDrill(t *testing.T) {
 		lockRace(t, sh, serviceTargets)
 	})
 
-	step("destroy staging", func(t *testing.T) {
+	step("the README's state commands: list, show, rm and import round-trip", func(t *testing.T) {
 		sh.t = t
-		out := sh.mustTerraform(staging.Name, append([]string{"destroy", "-auto-approve", "-input=false", "-no-color"}, serviceTargets...)...)
-		if !strings.Contains(out, fmt.Sprintf("Destroy complete! Resources: %d destroyed.", len(serviceTargets))) {
-			t.Errorf("destroy:\n%s", tail(out, 20))
+		table, dashboard := "aws_dynamodb_table.datastore_consent_table_618D5E40", "aws_cloudwatch_dashboard.monitoring_dashboard_4CE328EF"
+		if list := sh.mustTerraform(staging.Name, "state", "list"); !strings.Contains(list, table) || !strings.Contains(list, dashboard) {
+			t.Fatalf("state list lacks the README's addresses:\n%s", list)
+		}
+		if show := sh.mustTerraform(staging.Name, "state", "show", "-no-color", table); !strings.Contains(show, serviceOut["consent_table_name"]) {
+			t.Errorf("state show %s:\n%s", table, show)
+		}
+		sh.mustTerraform(staging.Name, "state", "rm", dashboard)
+		sh.mustTerraform(staging.Name, "import", "-input=false", "-no-color", dashboard, "PhaseMirror-FPCalibration-"+staging.Name)
+		if out, code := sh.terraform(staging.Name, append([]string{"plan", "-detailed-exitcode", "-input=false", "-no-color"}, serviceTargets...)...); code != 0 {
+			t.Errorf("plan after state rm and import: exit %d\n%s", code, changes(out))
+		}
+	})
+
+	step("destroy staging the README's way: plan.sh -destroy, apply.sh", func(t *testing.T) {
+		sh.t = t
+		out := sh.must("bash", append([]string{"scripts/plan.sh", staging.Name, "-destroy"}, serviceTargets...)...)
+		if !strings.Contains(out, fmt.Sprintf("Plan: 0 to add, 0 to change, %d to destroy.", len(serviceTargets))) {
+			t.Fatalf("plan.sh -destroy:\n%s", tail(out, 20))
+		}
+		out = sh.must("bash", "scripts/apply.sh", staging.Name, "plans/"+staging.Name+".tfplan")
+		// Terraform words the end of a saved destroy plan's apply either way.
+		if !regexp.MustCompile(fmt.Sprintf(`(Apply complete! Resources: 0 added, 0 changed, |Destroy complete! Resources: )%d destroyed\.`, len(serviceTargets))).MatchString(out) {
+			t.Errorf("apply.sh of the destroy plan:\n%s", tail(out, 20))
 		}
 		tables := sh.must("aws", "dynamodb", "list-tables", "--output", "json")
 		for _, name := range []string{"phase-mirror-consent-store-staging", "mirror-dissonance-block-counter-staging"} {
