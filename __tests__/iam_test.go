@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -66,7 +67,7 @@ func TestRolesHaveExactlyTheirPermissions(t *testing.T) {
 					t.Errorf("%s: %s lacks statement %s", env, role, sid)
 					continue
 				}
-				if !equalStrings(sortedCopy(g[0]), sortedCopy(w[0])) || !equalStrings(sortedCopy(g[1]), sortedCopy(w[1])) {
+				if !slices.Equal(sortedCopy(g[0]), sortedCopy(w[0])) || !slices.Equal(sortedCopy(g[1]), sortedCopy(w[1])) {
 					t.Errorf("%s: %s.%s = %v on %v, want %v on %v", env, role, sid, g[0], g[1], w[0], w[1])
 				}
 			}

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -82,13 +83,13 @@ func TestKeyPolicyIsExplicitAndNeverTheDefault(t *testing.T) {
 						t.Errorf("%s: %s ViaService %q is not in the stack's region", env, sid, v)
 					}
 				}
-				if !equalStrings(conditions["kms:CallerAccount"], []string{account}) {
+				if !slices.Equal(conditions["kms:CallerAccount"], []string{account}) {
 					t.Errorf("%s: %s lacks kms:CallerAccount = %s", env, sid, account)
 				}
 			}
 		}
 		admin := statements[0]
-		if admin.Str("sid") != "KeyAdministrationByAccount" || !equalStrings(admin.Strings("principals", "0", "identifiers"), []string{root}) {
+		if admin.Str("sid") != "KeyAdministrationByAccount" || !slices.Equal(admin.Strings("principals", "0", "identifiers"), []string{root}) {
 			t.Errorf("%s: first statement is not the account's administration: %v", env, admin)
 		}
 		for _, a := range admin.Strings("actions") {
@@ -96,7 +97,7 @@ func TestKeyPolicyIsExplicitAndNeverTheDefault(t *testing.T) {
 				t.Errorf("%s: administration statement allows use: %s", env, a)
 			}
 		}
-		if !contains(admin.Strings("actions"), "kms:PutKeyPolicy") {
+		if !slices.Contains(admin.Strings("actions"), "kms:PutKeyPolicy") {
 			t.Errorf("%s: administration cannot update the key policy (lock-out risk)", env)
 		}
 		for _, a := range admin.Strings("actions") {
@@ -105,13 +106,4 @@ func TestKeyPolicyIsExplicitAndNeverTheDefault(t *testing.T) {
 			}
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

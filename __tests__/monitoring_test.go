@@ -3,6 +3,7 @@ package tests
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -84,7 +85,7 @@ func TestEveryAlarmFiresOnARealMetricAndReachesItsTopic(t *testing.T) {
 		for what, w := range want {
 			name := "phase-mirror-" + what + "-" + env
 			a := s.One(t, "aws_cloudwatch_metric_alarm", "alarm_name", name).Body
-			if !equalStrings(a.Strings("alarm_actions"), []string{topics[w.severity]}) || !equalStrings(a.Strings("ok_actions"), []string{topics[w.severity]}) {
+			if !slices.Equal(a.Strings("alarm_actions"), []string{topics[w.severity]}) || !slices.Equal(a.Strings("ok_actions"), []string{topics[w.severity]}) {
 				t.Errorf("%s: actions %v / %v, want the %s topic", name, a.Get("alarm_actions"), a.Get("ok_actions"), w.severity)
 			}
 			if a.Num("threshold") != w.threshold || int(a.Num("evaluation_periods")) != w.evaluations || int(a.Num("datapoints_to_alarm")) != w.evaluations ||
@@ -131,7 +132,7 @@ func checkSystemErrors(t *testing.T, name string, a Obj, w wantAlarm) {
 		ops = append(ops, m.Str("dimensions", "Operation"))
 	}
 	sort.Strings(ops)
-	if returned != 1 || !equalStrings(ops, []string{"GetItem", "PutItem", "Query", "Scan", "UpdateItem"}) {
+	if returned != 1 || !slices.Equal(ops, []string{"GetItem", "PutItem", "Query", "Scan", "UpdateItem"}) {
 		t.Errorf("%s: %d returned series, operations %v", name, returned, ops)
 	}
 }
@@ -165,7 +166,7 @@ func TestTopicsAreEncryptedTLSOnlyAndSubscribed(t *testing.T) {
 					subscribed = append(subscribed, sub.Body.Str("endpoint"))
 				}
 			}
-			if !equalStrings(sortedCopy(subscribed), sortedCopy(emails)) {
+			if !slices.Equal(sortedCopy(subscribed), sortedCopy(emails)) {
 				t.Errorf("%s: %s subscribers %v, settings say %v", env, sev, subscribed, emails)
 			}
 		}
@@ -175,8 +176,8 @@ func TestTopicsAreEncryptedTLSOnlyAndSubscribed(t *testing.T) {
 				cw = st
 			}
 		}
-		if cw == nil || !equalStrings(cw.Strings("actions"), []string{"kms:Decrypt", "kms:GenerateDataKey*"}) ||
-			!equalStrings(cw.Strings("principals", "0", "identifiers"), []string{"cloudwatch.amazonaws.com"}) || len(cw.Objs("condition")) != 2 {
+		if cw == nil || !slices.Equal(cw.Strings("actions"), []string{"kms:Decrypt", "kms:GenerateDataKey*"}) ||
+			!slices.Equal(cw.Strings("principals", "0", "identifiers"), []string{"cloudwatch.amazonaws.com"}) || len(cw.Objs("condition")) != 2 {
 			t.Errorf("%s: key policy statement for CloudWatch alarms: %v", env, cw)
 		}
 	}

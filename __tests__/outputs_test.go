@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -51,7 +52,7 @@ func TestProviderIsPinnedToTheEnvironment(t *testing.T) {
 		if len(p) != 1 {
 			t.Fatalf("%s: %d aws provider blocks", env, len(p))
 		}
-		if p[0].Str("region") != settings.Region || !equalStrings(p[0].Strings("allowed_account_ids"), []string{settings.AccountID}) {
+		if p[0].Str("region") != settings.Region || !slices.Equal(p[0].Strings("allowed_account_ids"), []string{settings.AccountID}) {
 			t.Errorf("%s: provider region/accounts = %q/%v", env, p[0].Str("region"), p[0].Get("allowed_account_ids"))
 		}
 		tags := Obj(p[0].Objs("default_tags")[0]["tags"].(map[string]any))

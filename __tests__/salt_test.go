@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"testing"
 )
 
@@ -39,7 +40,7 @@ func TestSaltRotatesMonthlyThroughItsOwnLambda(t *testing.T) {
 		secret := s.One(t, "aws_secretsmanager_secret", "name", "/phase-mirror/fp-calibration/hmac-salt-"+env)
 		fn := s.One(t, "aws_lambda_function", "function_name", e.Functions.SaltRotator)
 		b := fn.Body
-		if b.Str("runtime") != "provided.al2023" || !equalStrings(b.Strings("architectures"), []string{"arm64"}) || b.Str("handler") != "bootstrap" {
+		if b.Str("runtime") != "provided.al2023" || !slices.Equal(b.Strings("architectures"), []string{"arm64"}) || b.Str("handler") != "bootstrap" {
 			t.Errorf("%s: rotator runtime %q/%v/%q", env, b.Str("runtime"), b.Get("architectures"), b.Str("handler"))
 		}
 		role := s.One(t, "aws_iam_role", "name", "phase-mirror-salt-rotator-lambda-"+env)
@@ -53,7 +54,7 @@ func TestSaltRotatesMonthlyThroughItsOwnLambda(t *testing.T) {
 			t.Errorf("%s: the package is not in the synthesized stack: %v", env, err)
 		}
 		logGroup := s.One(t, "aws_cloudwatch_log_group", "name", "/aws/lambda/"+e.Functions.SaltRotator)
-		if !contains(b.Strings("depends_on"), "aws_cloudwatch_log_group."+logGroup.Name) {
+		if !slices.Contains(b.Strings("depends_on"), "aws_cloudwatch_log_group."+logGroup.Name) {
 			t.Errorf("%s: the rotator does not wait for its log group: %v", env, b.Get("depends_on"))
 		}
 
@@ -73,7 +74,7 @@ func TestSaltRotatesMonthlyThroughItsOwnLambda(t *testing.T) {
 			p.Str("source_arn") != secret.Ref("arn") || p.Str("source_account") != e.AccountID || p.Str("function_name") != fn.Ref("function_name") {
 			t.Errorf("%s: invoke permission not scoped to the secret: %v", env, p)
 		}
-		if !contains(r.Strings("depends_on"), "aws_lambda_permission."+perm.Name) {
+		if !slices.Contains(r.Strings("depends_on"), "aws_lambda_permission."+perm.Name) {
 			t.Errorf("%s: the rotation may start before Secrets Manager may invoke the function", env)
 		}
 	}
@@ -108,8 +109,8 @@ func TestLogGroupsAreManagedEncryptedAndExpire(t *testing.T) {
 			want = append(want, "arn:aws:logs:"+e.Region+":"+e.AccountID+":log-group:/aws/lambda/"+fn)
 		}
 		cond := logs.Objs("condition")
-		if len(cond) != 1 || cond[0].Str("variable") != "kms:EncryptionContext:aws:logs:arn" || !equalStrings(cond[0].Strings("values"), want) ||
-			!equalStrings(logs.Strings("principals", "0", "identifiers"), []string{"logs." + e.Region + ".amazonaws.com"}) {
+		if len(cond) != 1 || cond[0].Str("variable") != "kms:EncryptionContext:aws:logs:arn" || !slices.Equal(cond[0].Strings("values"), want) ||
+			!slices.Equal(logs.Strings("principals", "0", "identifiers"), []string{"logs." + e.Region + ".amazonaws.com"}) {
 			t.Errorf("%s: logs statement %v", env, logs)
 		}
 	}

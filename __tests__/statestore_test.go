@@ -3,6 +3,7 @@ package tests
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"testing"
 
@@ -146,7 +147,7 @@ func TestOnlyTheEnvironmentCanDeployAndPullRequestsOnlyPlan(t *testing.T) {
 		e := envByName(t, env)
 		s := stacks[statestore.BootstrapStackName(env)]
 		oidc := s.One(t, "aws_iam_openid_connect_provider", "url", "https://token.actions.githubusercontent.com")
-		if !equalStrings(oidc.Body.Strings("client_id_list"), []string{"sts.amazonaws.com"}) {
+		if !slices.Equal(oidc.Body.Strings("client_id_list"), []string{"sts.amazonaws.com"}) {
 			t.Errorf("%s: OIDC audience %v", env, oidc.Body.Get("client_id_list"))
 		}
 		repo := "repo:" + e.GitHubRepository

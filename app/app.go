@@ -9,11 +9,9 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
@@ -23,7 +21,6 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/constructs/secrets"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/service"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
-	"github.com/phase-mirror/fp-calibration-infra/internal/lambdabuild"
 )
 
 // RotatorImportPath is the Go package of the salt rotation Lambda.
@@ -107,42 +104,6 @@ func Synth(opts Options, envs []config.Environment) (Result, error) {
 		err = writeHCL(a, target, opts.HCLDir, opts.Locks)
 	}
 	return res, err
-}
-
-// adoptionNeedsTerraform: cdktf validates import blocks by running
-// `terraform version` at synthesis (and panics in Go when that fails), so an
-// adoption is refused up front without the CLI.
-func adoptionNeedsTerraform(envs []config.Environment) error {
-	for _, env := range envs {
-		if !env.Adopt.Enabled {
-			continue
-		}
-		if _, err := exec.LookPath("terraform"); err != nil {
-			return &config.Error{File: env.SettingsFile, Field: "adopt.enabled",
-				Problem: "is true but the terraform CLI is not on PATH: cdktf runs `terraform version` to check import blocks",
-				Fix:     "install Terraform >= 1.11 (README, first lines), or set it to false"}
-		}
-	}
-	return nil
-}
-
-// buildInBackground starts building the rotator into dir and returns a
-// function that waits for the build (once) and returns its result.
-func buildInBackground(dir string) func() (lambdabuild.Package, error) {
-	var (
-		once sync.Once
-		pkg  lambdabuild.Package
-		err  error
-		done = make(chan struct{})
-	)
-	go func() {
-		pkg, err = lambdabuild.Build(RotatorImportPath, dir, "saltrotator")
-		close(done)
-	}()
-	return func() (lambdabuild.Package, error) {
-		once.Do(func() { <-done })
-		return pkg, err
-	}
 }
 
 // SynthAndPublish synthesizes a, whose output folder must be staging, checks

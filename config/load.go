@@ -124,7 +124,7 @@ func LoadFile(path string) (Environment, error) {
 
 // Parse validates settings for the environment named want; file is used in messages only.
 func Parse(file, want string, data []byte) (Environment, error) {
-	if !contains(Environments, want) {
+	if !slices.Contains(Environments, want) {
 		return Environment{}, &Error{File: file, Problem: fmt.Sprintf("%q is not an environment of this project", want),
 			Fix: "name the file after one of: " + strings.Join(Environments, ", ")}
 	}
@@ -246,7 +246,7 @@ func knownFields() []string {
 	names := []string{}
 	for _, f := range fieldDocs {
 		top, _, _ := strings.Cut(f.Name, ".")
-		if !contains(names, top) {
+		if !slices.Contains(names, top) {
 			names = append(names, top)
 		}
 	}
@@ -260,13 +260,4 @@ func rootCause(err error) string {
 		return pathErr.Err.Error()
 	}
 	return err.Error()
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -118,7 +119,7 @@ func TestDeployDrill(t *testing.T) {
 		for _, role := range []string{"fp-ingestion", "calibration-query", "salt-rotator"} {
 			name := "phase-mirror-" + role + "-lambda-" + staging.Name
 			policies := strings.Fields(sh.must("aws", "iam", "list-role-policies", "--role-name", name, "--query", "PolicyNames", "--output", "text"))
-			if !contains(policies, "hcl-logs") || !contains(policies, "least-privilege") {
+			if !slices.Contains(policies, "hcl-logs") || !slices.Contains(policies, "least-privilege") {
 				t.Fatalf("%s has the policies %v, want the HCL version's and this project's", name, policies)
 			}
 			for _, p := range policies {
@@ -381,12 +382,12 @@ var adopted = []string{"aws_dynamodb_table", "aws_ssm_parameter", "aws_secretsma
 // Imported: every resource of an adopted type, and the adopted log groups
 // and alarm, are imported; nothing else is.
 func (c change) Imported() bool {
-	return contains(adopted, c.Type) || strings.Contains(c.Address, "fp_ingestion_logs_group") ||
+	return slices.Contains(adopted, c.Type) || strings.Contains(c.Address, "fp_ingestion_logs_group") ||
 		strings.Contains(c.Address, "calibration_query_logs_group") || strings.Contains(c.Address, "anonymization-errors")
 }
 
 // Deletes: a delete, or a replacement (delete and create).
-func (c change) Deletes() bool { return contains(c.Actions, "delete") }
+func (c change) Deletes() bool { return slices.Contains(c.Actions, "delete") }
 
 func planChanges(t *testing.T, sh *shell, planFile string) []change {
 	t.Helper()
@@ -416,15 +417,6 @@ func planChanges(t *testing.T, sh *shell, planFile string) []change {
 		t.Fatal("the plan has no resource changes")
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // secretsStayOut sets the operators' nonce out of band with the README's

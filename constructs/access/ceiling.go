@@ -1,7 +1,6 @@
 package access
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
@@ -31,9 +30,17 @@ type CeilingProps struct {
 // own environment's resources, so a grant that reached another environment
 // (or an attached managed policy) would still be denied.
 func EnvironmentCeiling(p CeilingProps) ([]iamdoc.Statement, error) {
-	if p.Region == "" || p.AccountID == "" || len(p.TableNames) == 0 || p.SecretName == "" ||
-		len(p.KeyServices) == 0 || len(p.FunctionNames) == 0 || p.MetricNamespace == "" || len(p.DynamoDBActions) == 0 {
-		return nil, errors.New("access.CeilingProps: every field is required")
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{
+		{"Region", p.Region != ""}, {"AccountID", p.AccountID != ""}, {"TableNames", len(p.TableNames) > 0},
+		{"DynamoDBActions", len(p.DynamoDBActions) > 0}, {"SecretName", p.SecretName != ""}, {"SaltParameterName", p.SaltParameterName != ""},
+		{"KeyServices", len(p.KeyServices) > 0}, {"FunctionNames", len(p.FunctionNames) > 0}, {"MetricNamespace", p.MetricNamespace != ""},
+	} {
+		if !f.set {
+			return nil, fmt.Errorf("access.CeilingProps.%s is required", f.name)
+		}
 	}
 	arn := func(service, resource string) string {
 		return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, p.Region, p.AccountID, resource)

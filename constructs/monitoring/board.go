@@ -2,6 +2,8 @@ package monitoring
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -93,7 +95,7 @@ type SavedQuery struct {
 func SavedQueries(p Props) []SavedQuery {
 	prefix := p.Project + "/" + p.Environment + "/"
 	var all []string
-	for _, short := range sortedKeys(p.LogGroups) {
+	for _, short := range slices.Sorted(maps.Keys(p.LogGroups)) {
 		all = append(all, p.LogGroups[short])
 	}
 	return []SavedQuery{

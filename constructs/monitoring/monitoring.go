@@ -3,7 +3,8 @@ package monitoring
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -52,13 +53,19 @@ type Monitoring struct {
 
 // New creates topics, subscriptions, alarms, dashboard, queries and insights.
 func New(scope constructs.Construct, id string, props Props) (*Monitoring, error) {
-	switch {
-	case props.Key == nil:
+	if props.Key == nil {
 		return nil, errors.New("monitoring.Props.Key is required: topics are encrypted with the customer-managed key")
-	case props.Project == "" || props.Environment == "" || props.Region == "" || props.AccountID == "":
-		return nil, errors.New("monitoring.Props: Project, Environment, Region and AccountID are required")
-	case len(props.Tables) == 0 || len(props.Functions) == 0:
-		return nil, errors.New("monitoring.Props: Tables and Functions are required")
+	}
+	for _, p := range []struct {
+		name string
+		set  bool
+	}{
+		{"Project", props.Project != ""}, {"Environment", props.Environment != ""}, {"Region", props.Region != ""},
+		{"AccountID", props.AccountID != ""}, {"Tables", len(props.Tables) > 0}, {"Functions", len(props.Functions) > 0},
+	} {
+		if !p.set {
+			return nil, fmt.Errorf("monitoring.Props.%s is required", p.name)
+		}
 	}
 	m := &Monitoring{props: props, topics: map[Severity]snstopic.SnsTopic{}}
 	constructs.NewConstruct_Override(m, scope, jsii.String(id))
@@ -171,7 +178,7 @@ func (m *Monitoring) alarms() []cdktf.ITerraformDependable {
 			queries := []*cloudwatchmetricalarm.CloudwatchMetricAlarmMetricQuery{{
 				Id: jsii.String("total"), Expression: jsii.String(spec.Expression), Label: jsii.String(spec.Name), ReturnData: jsii.Bool(true),
 			}}
-			for _, id := range sortedKeys(spec.Inputs) {
+			for _, id := range slices.Sorted(maps.Keys(spec.Inputs)) {
 				in := spec.Inputs[id]
 				queries = append(queries, &cloudwatchmetricalarm.CloudwatchMetricAlarmMetricQuery{
 					Id: jsii.String(id), ReturnData: jsii.Bool(false),
@@ -215,13 +222,4 @@ func stringMap(m map[string]string) *map[string]*string {
 		out[k] = jsii.String(v)
 	}
 	return &out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

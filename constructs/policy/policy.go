@@ -14,7 +14,8 @@ package policy
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -104,9 +105,9 @@ type Stack struct {
 func NewStack(name string, tf map[string]any) *Stack {
 	s := &Stack{Name: name, raw: tf}
 	resources, _ := tf["resource"].(map[string]any)
-	for _, typ := range sortedKeys(resources) {
+	for _, typ := range slices.Sorted(maps.Keys(resources)) {
 		byName, _ := resources[typ].(map[string]any)
-		for _, n := range sortedKeys(byName) {
+		for _, n := range slices.Sorted(maps.Keys(byName)) {
 			body, _ := byName[n].(map[string]any)
 			s.Resources = append(s.Resources, Resource{Type: typ, Name: n, Path: path(body, n), Body: body})
 		}
@@ -209,15 +210,6 @@ func boolAt(m map[string]any, keys ...string) bool {
 func stringAt(m map[string]any, keys ...string) string {
 	s, _ := get(m, keys...).(string)
 	return s
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // only makes a check apply to one resource type.

@@ -5,6 +5,7 @@ package secrets
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -180,7 +181,11 @@ func (k *Key) grant(g iamdoc.Grantee, actions []string, viaServices []string) {
 		endpoints = append(endpoints, iamdoc.ServiceEndpoint(s, k.props.Region))
 	}
 	sid := fmt.Sprintf("%sUsesKeyVia%s", g.GranteeName(), joinTitle(viaServices))
-	k.granted[sid] = union(k.granted[sid], actions)
+	for _, a := range actions {
+		if !slices.Contains(k.granted[sid], a) {
+			k.granted[sid] = append(k.granted[sid], a)
+		}
+	}
 	via := iamdoc.Condition{Test: "StringEquals", Variable: "kms:ViaService", Values: endpoints}
 	g.AddToPrincipalPolicy(iamdoc.Statement{
 		Sid: sid, Actions: k.granted[sid], Resources: []string{*k.Arn()}, Conditions: []iamdoc.Condition{via},
@@ -192,20 +197,6 @@ func (k *Key) grant(g iamdoc.Grantee, actions []string, viaServices []string) {
 		Resources:  []string{"*"},
 		Conditions: []iamdoc.Condition{via, {Test: "StringEquals", Variable: "kms:CallerAccount", Values: []string{k.props.AccountID}}},
 	})
-}
-
-func union(a, b []string) []string {
-	out := append([]string(nil), a...)
-	for _, x := range b {
-		found := false
-		for _, y := range out {
-			found = found || x == y
-		}
-		if !found {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 // AllowRoles lets the named roles use the key for actions, only through the

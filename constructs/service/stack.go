@@ -5,13 +5,9 @@ package service
 
 import (
 	"errors"
-	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/provider"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/phase-mirror/fp-calibration-infra/config"
@@ -22,6 +18,7 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/constructs/monitoring"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/pins"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/secrets"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/stackbase"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
 )
 
@@ -67,15 +64,7 @@ func NewStack(scope constructs.Construct, env config.Environment, props Props) (
 	stack := cdktf.NewTerraformStack(scope, jsii.String(env.Name))
 	s := &Stack{Stack: stack, Env: env, props: props}
 	pins.Apply(stack)
-	provider.NewAwsProvider(stack, jsii.String("aws"), &provider.AwsProviderConfig{
-		Region:            jsii.String(env.Region),
-		AllowedAccountIds: jsii.Strings(env.AccountID),
-		DefaultTags: &[]*provider.AwsProviderDefaultTags{{Tags: &map[string]*string{
-			"Project":     jsii.String(env.ProjectName),
-			"Environment": jsii.String(env.Name),
-			"ManagedBy":   jsii.String("cdktf"),
-		}}},
-	})
+	stackbase.Provider(stack, stackbase.ProviderProps{Region: env.Region, AccountID: env.AccountID, Project: env.ProjectName, Environment: env.Name})
 	statestore.Configure(stack, env)
 
 	steps := []func() error{s.key, s.dataStore, s.logGroups, s.roles, s.salt, s.grants, s.monitoring, s.adopt}
@@ -249,29 +238,6 @@ func (s *Stack) monitoring() (err error) {
 	return err
 }
 
-// adopt imports what the HCL version created (settings: adopt). The Lambda
-// runtime made the log groups of the application's functions; the rotator
-// is new.
-func (s *Stack) adopt() error {
-	if !s.Env.Adopt.Enabled {
-		return nil
-	}
-	var err error
-	s.Imports, err = adoption.Apply(s.Stack, adoption.Props{
-		Region: s.Env.Region, AccountID: s.Env.AccountID,
-		LogGroups: []string{s.LogGroups.FPIngestion.Name(), s.LogGroups.CalibrationQuery.Name()},
-		Alarms:    s.Env.Adopt.Alarms,
-	})
-	var unknown *adoption.UnknownAlarmError
-	if errors.As(err, &unknown) {
-		slices.Sort(unknown.Known)
-		return &config.Error{File: s.Env.SettingsFile, Field: fmt.Sprintf("adopt.alarms[%d]", unknown.Index),
-			Problem: fmt.Sprintf("%q is not an alarm of the %s stack", unknown.Name, s.Env.Name),
-			Fix:     "list only alarms of the stack that already exist; its alarms: " + strings.Join(unknown.Known, ", ")}
-	}
-	return err
-}
-
 // watched is a table as monitoring sees it: its name and its indexes.
 func watched(short string, t *datastore.Table) monitoring.Table {
 	w := monitoring.Table{Short: short, Name: t.Name()}
@@ -307,64 +273,4 @@ func (s *Stack) grants() error {
 	s.LogGroups.CalibrationQuery.GrantWriteLogs(query)
 	s.LogGroups.SaltRotator.GrantWriteLogs(rotator) // the rotation grant itself is made by the salt
 	return nil
-}
-
-// outputs names every output after its resource (terraform-aws-modules style).
-func (s *Stack) outputs() {
-	for _, t := range []struct {
-		prefix string
-		table  *datastore.Table
-	}{
-		{"consent_table", s.DataStore.ConsentTable},
-		{"calibration_table", s.DataStore.CalibrationTable},
-		{"fp_events_table", s.DataStore.FPEventsTable},
-		{"block_counter_table", s.DataStore.BlockCounterTable},
-	} {
-		s.output(t.prefix+"_name", jsii.String(t.table.Name()), "Name of the "+t.table.Name()+" DynamoDB table")
-		s.output(t.prefix+"_arn", t.table.Arn(), "ARN of the "+t.table.Name()+" DynamoDB table")
-		for _, ix := range t.table.Indexes() {
-			s.output(t.prefix+"_"+snake(ix.Name)+"_name", jsii.String(ix.Name), "Global secondary index of "+t.table.Name()+" on "+ix.PartitionKey.Name)
-		}
-	}
-	s.output("kms_key_arn", s.Key.Arn(), "ARN of the customer-managed key that encrypts this environment's data")
-	s.output("kms_key_alias", s.Key.AliasName(), "Alias of the customer-managed key")
-	s.output("redaction_nonce_parameter_name", s.DataStore.NonceParameterName(), "SSM SecureString holding the redaction nonce (value set out of band)")
-	s.output("salt_secret_name", jsii.String(s.Salt.Name()), "Secrets Manager secret holding the HMAC salt (64 lowercase hex characters)")
-	s.output("salt_secret_arn", s.Salt.Arn(), "ARN of the HMAC salt secret")
-	s.output("anonymizer_salt_parameter_name", jsii.String(s.Salt.ParameterName()), "Name the anonymizer passes to SSM GetParameter (with decryption) to read the salt")
-	s.output("salt_rotator_function_name", s.Salt.RotatorFunctionName(), "Lambda function that rotates the salt")
-	s.output("salt_rotator_function_arn", s.Salt.RotatorFunctionArn(), "ARN of the salt rotation function")
-	s.output("critical_alerts_topic_arn", s.Monitoring.TopicArn(monitoring.Critical), "SNS topic of critical alarms ("+s.Monitoring.TopicName(monitoring.Critical)+")")
-	s.output("warning_alerts_topic_arn", s.Monitoring.TopicArn(monitoring.Warning), "SNS topic of warning alarms ("+s.Monitoring.TopicName(monitoring.Warning)+")")
-	s.output("dashboard_name", jsii.String(monitoring.DashboardName(s.Env.Name)), "CloudWatch dashboard of the environment")
-	for _, r := range []struct {
-		prefix string
-		role   *access.Role
-		logs   *logs.LogGroup
-	}{
-		{"fp_ingestion", s.Roles.FPIngestion, s.LogGroups.FPIngestion},
-		{"calibration_query", s.Roles.CalibrationQuery, s.LogGroups.CalibrationQuery},
-		{"salt_rotator", s.Roles.SaltRotator, s.LogGroups.SaltRotator},
-	} {
-		s.output(r.prefix+"_role_name", jsii.String(r.role.Name()), "Execution role of the "+r.logs.FunctionName()+" function")
-		s.output(r.prefix+"_role_arn", r.role.Arn(), "ARN of the execution role of "+r.logs.FunctionName())
-		s.output(r.prefix+"_log_group_name", jsii.String(r.logs.Name()), "Log group of "+r.logs.FunctionName())
-	}
-}
-
-func (s *Stack) output(name string, value *string, description string) {
-	out := cdktf.NewTerraformOutput(s.Stack, jsii.String(name), &cdktf.TerraformOutputConfig{
-		Value: value, Description: jsii.String(description), StaticId: jsii.Bool(true),
-	})
-	out.OverrideLogicalId(jsii.String(name))
-}
-
-func snake(s string) string {
-	out := []byte(s)
-	for i, c := range out {
-		if c == '-' {
-			out[i] = '_'
-		}
-	}
-	return string(out)
 }

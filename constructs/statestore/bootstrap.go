@@ -9,7 +9,6 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamopenidconnectprovider"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicy"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/provider"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucket"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketlifecycleconfiguration"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketownershipcontrols"
@@ -25,6 +24,7 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/constructs/pins"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/policy"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/secrets"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/stackbase"
 )
 
 // GitHubOIDCHost is the issuer of GitHub Actions' OIDC tokens.
@@ -58,13 +58,8 @@ func NewBootstrap(scope constructs.Construct, env config.Environment) (*Bootstra
 	name := BootstrapStackName(env.Name)
 	stack := cdktf.NewTerraformStack(scope, jsii.String(name))
 	pins.Apply(stack)
-	provider.NewAwsProvider(stack, jsii.String("aws"), &provider.AwsProviderConfig{
-		Region:            jsii.String(env.Region),
-		AllowedAccountIds: jsii.Strings(env.AccountID),
-		DefaultTags: &[]*provider.AwsProviderDefaultTags{{Tags: &map[string]*string{
-			"Project": jsii.String(env.ProjectName), "Environment": jsii.String(env.Name), "ManagedBy": jsii.String("cdktf"), "Stack": jsii.String(name),
-		}}},
-	})
+	stackbase.Provider(stack, stackbase.ProviderProps{Region: env.Region, AccountID: env.AccountID, Project: env.ProjectName, Environment: env.Name,
+		ExtraTags: map[string]string{"Stack": name}})
 	cdktf.NewLocalBackend(stack, &cdktf.LocalBackendConfig{Path: jsii.String(LocalStatePath(name))})
 	b := &Bootstrap{Stack: stack}
 
@@ -235,8 +230,6 @@ func (b *Bootstrap) outputs(env config.Environment, bucket string) {
 		outputs = append(outputs, output{"state_lock_table_name", "DynamoDB lock table of the state (settings: state.lock dynamodb)", jsii.String(b.LockTable.Name())})
 	}
 	for _, o := range outputs {
-		out := cdktf.NewTerraformOutput(b.Stack, jsii.String(o.name), &cdktf.TerraformOutputConfig{Value: o.value, StaticId: jsii.Bool(true),
-			Description: jsii.String(o.description)})
-		out.OverrideLogicalId(jsii.String(o.name))
+		stackbase.Output(b.Stack, o.name, o.value, o.description)
 	}
 }

@@ -1,0 +1,34 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/phase-mirror/fp-calibration-infra/config"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/adoption"
+)
+
+// adopt imports what the HCL version created (settings: adopt). The Lambda
+// runtime made the log groups of the application's functions; the rotator
+// is new.
+func (s *Stack) adopt() error {
+	if !s.Env.Adopt.Enabled {
+		return nil
+	}
+	var err error
+	s.Imports, err = adoption.Apply(s.Stack, adoption.Props{
+		Region: s.Env.Region, AccountID: s.Env.AccountID,
+		LogGroups: []string{s.LogGroups.FPIngestion.Name(), s.LogGroups.CalibrationQuery.Name()},
+		Alarms:    s.Env.Adopt.Alarms,
+	})
+	var unknown *adoption.UnknownAlarmError
+	if errors.As(err, &unknown) {
+		slices.Sort(unknown.Known)
+		return &config.Error{File: s.Env.SettingsFile, Field: fmt.Sprintf("adopt.alarms[%d]", unknown.Index),
+			Problem: fmt.Sprintf("%q is not an alarm of the %s stack", unknown.Name, s.Env.Name),
+			Fix:     "list only alarms of the stack that already exist; its alarms: " + strings.Join(unknown.Known, ", ")}
+	}
+	return err
+}
