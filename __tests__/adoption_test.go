@@ -130,10 +130,12 @@ func TestLockTableOfTheBootstrap(t *testing.T) {
 	}
 }
 
-// TestLockTableRolesInTheIAMSimulator: the deploy role takes and releases
-// the lock; the plan role only reads the state digest; neither can drop,
+// TestStateRolesInTheIAMSimulator: both roles reach the state key they use
+// (through S3 for the state object, through DynamoDB for the lock table),
+// with the key's policy and their own; the deploy role takes and releases the
+// lock; the plan role only reads the state and its digest; neither can drop,
 // change or scan the lock table, or touch another table's items.
-func TestLockTableRolesInTheIAMSimulator(t *testing.T) {
+func TestStateRolesInTheIAMSimulator(t *testing.T) {
 	env := "staging"
 	e := envByName(t, env)
 	boot := remoteStacks[statestore.BootstrapStackName(env)]
@@ -151,6 +153,8 @@ func TestLockTableRolesInTheIAMSimulator(t *testing.T) {
 	}
 	stateKey := "arn:aws:kms:" + e.Region + ":" + e.AccountID + ":key/" + fakeKeyID
 	viaDynamoDB := map[string]any{"kms:ViaService": "dynamodb." + e.Region + ".amazonaws.com", "kms:CallerAccount": e.AccountID}
+	viaS3 := map[string]any{"kms:ViaService": "s3." + e.Region + ".amazonaws.com", "kms:CallerAccount": e.AccountID}
+	stateObject := "arn:aws:s3:::" + statestore.StateBucketName(e) + "/phase-mirror/" + env + "/terraform.tfstate"
 	requests := []request{
 		{"deploy takes the lock", "deploy", "dynamodb:PutItem", lockTable, nil, true, nil},
 		{"deploy reads the lock and the digest", "deploy", "dynamodb:GetItem", lockTable, nil, true, nil},
@@ -165,6 +169,15 @@ func TestLockTableRolesInTheIAMSimulator(t *testing.T) {
 		{"deploy decrypts lock items through DynamoDB", "deploy", "kms:Decrypt", stateKey, viaDynamoDB, true, nil},
 		{"plan decrypts lock items through DynamoDB", "plan", "kms:Decrypt", stateKey, viaDynamoDB, true, nil},
 		{"deploy cannot decrypt with the state key directly", "deploy", "kms:Decrypt", stateKey, map[string]any{"kms:CallerAccount": e.AccountID}, false, nil},
+		{"deploy writes the state object: GenerateDataKey through S3", "deploy", "kms:GenerateDataKey", stateKey, viaS3, true, nil},
+		{"deploy reads the state object: Decrypt through S3", "deploy", "kms:Decrypt", stateKey, viaS3, true, nil},
+		{"plan reads the state object: Decrypt through S3", "plan", "kms:Decrypt", stateKey, viaS3, true, nil},
+		{"plan cannot write the state object: no GenerateDataKey", "plan", "kms:GenerateDataKey", stateKey, viaS3, false, nil},
+		{"deploy reads its state object", "deploy", "s3:GetObject", stateObject, nil, true, nil},
+		{"deploy writes its state object", "deploy", "s3:PutObject", stateObject, nil, true, nil},
+		{"plan reads its state object", "plan", "s3:GetObject", stateObject, nil, true, nil},
+		{"plan cannot write the state object", "plan", "s3:PutObject", stateObject, nil, false, nil},
+		{"deploy cannot read production's state", "deploy", "s3:GetObject", "arn:aws:s3:::" + statestore.StateBucketName(e) + "/phase-mirror/production/terraform.tfstate", nil, false, nil},
 	}
 	// KMS needs the key policy to allow too: the state key's.
 	keyPolicy := renderPolicy(t, boot, boot.All("aws_kms_key")[0].Body.Str("policy"))

@@ -189,7 +189,10 @@ func (b *Bootstrap) oidcRoles(env config.Environment, bucket string) {
 	b.PlanRole = role("plan_role", env.ProjectName+"-plan-"+env.Name, PlanSubjects(env), PlanStatements(scope), 3600,
 		"ListCallsWithoutResourceTypes (read-only List/Describe calls) have no resource type in IAM; everything else is scoped")
 	// The state key lets the two roles use it through S3 only.
-	b.Key.AllowRoles("StateRolesThroughS3", []string{*b.DeployRole.Arn(), *b.PlanRole.Arn()}, []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}, "s3")
+	// A key policy that names a role grants by itself: the plan role, which
+	// only reads the state, gets Decrypt alone.
+	b.Key.AllowRoles("DeployRoleWritesStateThroughS3", []string{*b.DeployRole.Arn()}, []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}, "s3")
+	b.Key.AllowRoles("PlanRoleReadsStateThroughS3", []string{*b.PlanRole.Arn()}, []string{"kms:Decrypt"}, "s3")
 	if b.LockTable != nil {
 		b.Key.AllowRoles("StateRolesThroughDynamoDB", []string{*b.DeployRole.Arn(), *b.PlanRole.Arn()}, []string{"kms:Decrypt"}, "dynamodb")
 	}
