@@ -143,7 +143,7 @@ func TestReadmeCostEstimateIsDerivedFromTheStacks(t *testing.T) {
 		t.Error("staging and production differ in billed resources; show both in the README")
 	}
 	want := costSection(t)
-	if *update {
+	if *updateReadme {
 		if err := mdsection.Update("../README.md", "cost", want); err != nil {
 			t.Fatal(err)
 		}

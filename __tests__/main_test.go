@@ -19,7 +19,10 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden snapshots under testdata/")
+var (
+	updateGolden = flag.Bool("update-golden", false, "rewrite the golden snapshots under testdata/")
+	updateReadme = flag.Bool("update-readme", false, "rewrite the README sections generated from the synthesized stacks")
+)
 
 // Filled by TestMain.
 var (

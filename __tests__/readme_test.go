@@ -48,7 +48,7 @@ func resourceTable() string {
 }
 
 func TestReadmeResourceTableIsTrue(t *testing.T) {
-	if *update {
+	if *updateReadme {
 		if err := mdsection.Update("../README.md", "resources", resourceTable()); err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +115,7 @@ func addressTable() string {
 // synthesized one, and every resource address the README names anywhere
 // exists in a synthesized stack.
 func TestReadmeStateAddressesAreTheJSONs(t *testing.T) {
-	if *update {
+	if *updateReadme {
 		if err := mdsection.Update("../README.md", "addresses", addressTable()); err != nil {
 			t.Fatal(err)
 		}

@@ -11,7 +11,7 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/internal/mdsection"
 )
 
-var update = flag.Bool("update", false, "regenerate README.md's settings table")
+var updateReadme = flag.Bool("update-readme", false, "regenerate README.md's settings table")
 
 // validSettings returns a fresh, valid settings object for env.
 func validSettings(env string) map[string]any {
@@ -290,7 +290,7 @@ func TestShippedEnvironmentsAreValid(t *testing.T) {
 
 // TestReadmeSettingsTable keeps README.md's settings table equal to the code's.
 func TestReadmeSettingsTable(t *testing.T) {
-	if *update {
+	if *updateReadme {
 		if err := mdsection.Update("../README.md", "settings", SettingsTable()); err != nil {
 			t.Fatal(err)
 		}
