@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -298,5 +299,68 @@ func TestEveryTrivyIgnoreHasAReason(t *testing.T) {
 	}
 	if entries == 0 {
 		t.Fatal("no entries")
+	}
+}
+
+// TestDriftWorkflow: the scheduled drift check runs drift.sh with the plan
+// role of each environment, acts on its exit codes 2 and 0 with one issue per
+// environment, and fails the job on exit 1.
+func TestDriftWorkflow(t *testing.T) {
+	raw, err := os.ReadFile("../.github/workflows/drift.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		On   map[string]any `yaml:"on"`
+		Jobs map[string]struct {
+			Permissions map[string]string `yaml:"permissions"`
+			Strategy    struct {
+				Matrix struct {
+					Include []map[string]string `yaml:"include"`
+				} `yaml:"matrix"`
+			} `yaml:"strategy"`
+			Steps []struct {
+				ID   string            `yaml:"id"`
+				If   string            `yaml:"if"`
+				Run  string            `yaml:"run"`
+				With map[string]string `yaml:"with"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(raw, &wf); err != nil {
+		t.Fatal(err)
+	}
+	if wf.On["schedule"] == nil {
+		t.Error("drift.yml has no schedule")
+	}
+	job := wf.Jobs["drift"]
+	if job.Permissions["id-token"] != "write" || job.Permissions["issues"] != "write" || job.Permissions["contents"] != "read" {
+		t.Errorf("drift job permissions %v, want id-token write, issues write, contents read", job.Permissions)
+	}
+	envs := []string{}
+	for _, m := range job.Strategy.Matrix.Include {
+		envs = append(envs, m["environment"])
+		if m["plan_role"] != strings.ToUpper(m["environment"])+"_PLAN_ROLE_ARN" {
+			t.Errorf("%s drift check assumes %q, not its plan role", m["environment"], m["plan_role"])
+		}
+	}
+	if !slices.Equal(envs, StackNames()) {
+		t.Errorf("drift checks %v, want %v", envs, StackNames())
+	}
+	var check, open, closeIssue bool
+	for _, s := range job.Steps {
+		switch {
+		case s.With["role-to-assume"] != "" && s.With["role-to-assume"] != "${{ vars[matrix.plan_role] }}":
+			t.Errorf("drift job assumes %s", s.With["role-to-assume"])
+		case s.ID == "drift":
+			check = strings.Contains(s.Run, `scripts/drift.sh "${ENVIRONMENT}"`) && strings.Contains(s.Run, `[ "${code}" -ne 1 ]`)
+		case s.If == "steps.drift.outputs.code == '2'":
+			open = strings.Contains(s.Run, "gh issue create") && strings.Contains(s.Run, "gh issue comment")
+		case s.If == "steps.drift.outputs.code == '0'":
+			closeIssue = strings.Contains(s.Run, "gh issue close")
+		}
+	}
+	if !check || !open || !closeIssue {
+		t.Errorf("drift steps: check %v, open or comment on exit 2 %v, close on exit 0 %v", check, open, closeIssue)
 	}
 }
