@@ -23,7 +23,7 @@ if [ "$env" = "production" ] && [ "${CI_APPROVED:-}" != "true" ]; then
   [ "$answer" = "production" ] || die "not confirmed; nothing was applied"
 fi
 
-synth
+synth_if_stale "$env"
 require_remote_state "$env"
 refuse_adoption_in_ci "$env"
 expected="$(cat "$plan.sha256")"

@@ -16,7 +16,7 @@ shift
 
 plan="$PLAN_DIR/$env.tfplan"
 rm -f "$plan" "$plan.sha256" "$plan.txt" "$plan.json"
-synth
+synth_if_stale "$env"
 require_remote_state "$env"
 refuse_adoption_in_ci "$env"
 use_terraform_cli_config

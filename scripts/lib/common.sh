@@ -96,7 +96,9 @@ output_of() {
 }
 
 # synth_if_stale ENV: synth, unless the environment's synthesized JSON is
-# newer than every input of the synthesis (settings, Go sources, locks).
+# newer than every input of the synthesis (settings, Go sources, go.mod and
+# go.sum, locks): a synthesis is reproducible (tested), so it would write the
+# same JSON again.
 synth_if_stale() {
   local json
   json="$(stack_dir "$1")/cdk.tf.json"
