@@ -18,7 +18,7 @@ import (
 
 	"github.com/phase-mirror/fp-calibration-infra/config"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/policy"
-	"github.com/phase-mirror/fp-calibration-infra/constructs/secrets"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/salt"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/service"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
 )
@@ -82,10 +82,10 @@ func Synth(opts Options, envs []config.Environment) (Result, error) {
 	defer os.RemoveAll(staging)
 	a := cdktf.NewApp(&cdktf.AppConfig{StackTraces: jsii.Bool(false), Outdir: jsii.String(staging)})
 	res := Result{}
-	props := service.Props{RotatorPackage: func() (secrets.RotatorPackage, error) {
+	props := service.Props{RotatorPackage: func() (salt.RotatorPackage, error) {
 		pkg, err := rotator()
 		res.RotatorPackageBytes = pkg.Size
-		return secrets.RotatorPackage{ZipPath: pkg.ZipPath, SHA256: pkg.SHA256}, err
+		return salt.RotatorPackage{ZipPath: pkg.ZipPath, SHA256: pkg.SHA256}, err
 	}}
 	for _, env := range envs {
 		s, err := service.NewStack(a, env, props)

@@ -8,7 +8,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/ssmparameter"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
-	"github.com/phase-mirror/fp-calibration-infra/constructs/secrets"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/cmk"
 )
 
 // Index names the application queries by.
@@ -34,7 +34,7 @@ type Props struct {
 	// Environment suffixes every name ("staging"). Required.
 	Environment string
 	// Key encrypts the tables and the nonce parameter. Required.
-	Key *secrets.Key
+	Key *cmk.Key
 	// DeletionProtection sets DynamoDB deletion protection on every table.
 	DeletionProtection bool
 	// PreventDestroy adds lifecycle.prevent_destroy to tables and the parameter.

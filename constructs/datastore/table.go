@@ -11,9 +11,9 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dynamodbtable"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/phase-mirror/fp-calibration-infra/constructs/cmk"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/policy"
-	"github.com/phase-mirror/fp-calibration-infra/constructs/secrets"
 )
 
 // Attribute is a key attribute; Type is "S", "N" or "B".
@@ -35,7 +35,7 @@ type TableProps struct {
 	SortKey            *Attribute
 	Indexes            []Index
 	TTLAttribute       string
-	Key                *secrets.Key
+	Key                *cmk.Key
 	DeletionProtection bool
 	PreventDestroy     bool
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/phase-mirror/fp-calibration-infra/constructs/cmk"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
-	"github.com/phase-mirror/fp-calibration-infra/constructs/secrets"
 )
 
 // LogGroupProps configures a Lambda function's log group.
@@ -21,7 +21,7 @@ type LogGroupProps struct {
 	// RetentionDays is how long events are kept. Required.
 	RetentionDays int
 	// Key encrypts the log events. Required.
-	Key *secrets.Key
+	Key *cmk.Key
 }
 
 // LogGroup is /aws/lambda/<function name>.

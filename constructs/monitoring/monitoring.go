@@ -17,8 +17,8 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/snstopicsubscription"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/phase-mirror/fp-calibration-infra/constructs/cmk"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
-	"github.com/phase-mirror/fp-calibration-infra/constructs/secrets"
 )
 
 // Props configures the monitoring of one environment.
@@ -26,7 +26,7 @@ type Props struct {
 	Inputs
 	Region, AccountID string
 	// Key encrypts the topics. Required.
-	Key *secrets.Key
+	Key *cmk.Key
 	// CriticalEmails and WarningEmails subscribe to the topics.
 	CriticalEmails, WarningEmails []string
 	// LogGroups are the functions' log groups by function short name, for queries.

@@ -13,11 +13,12 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/config"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/access"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/adoption"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/cmk"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/datastore"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/logs"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/monitoring"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/pins"
-	"github.com/phase-mirror/fp-calibration-infra/constructs/secrets"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/salt"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/stackbase"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
 )
@@ -30,9 +31,9 @@ type Stack struct {
 	// Stack is the CDKTF stack every resource of the environment belongs to.
 	Stack      cdktf.TerraformStack
 	Env        config.Environment
-	Key        *secrets.Key
+	Key        *cmk.Key
 	DataStore  *datastore.DataStore
-	Salt       *secrets.Salt
+	Salt       *salt.Salt
 	Roles      Roles
 	LogGroups  LogGroups
 	Monitoring *monitoring.Monitoring
@@ -56,7 +57,7 @@ type Props struct {
 	// RotatorPackage returns the built salt rotation Lambda. Required. It is
 	// called only when the salt is composed, so the build can run while jsii
 	// loads the provider bindings for the resources composed before it.
-	RotatorPackage func() (secrets.RotatorPackage, error)
+	RotatorPackage func() (salt.RotatorPackage, error)
 }
 
 // NewStack composes the environment's stack under scope, named after the environment.
@@ -80,7 +81,7 @@ func NewStack(scope constructs.Construct, env config.Environment, props Props) (
 func (s *Stack) name(what string) string { return s.Env.ProjectName + "-" + what + "-" + s.Env.Name }
 
 func (s *Stack) key() (err error) {
-	s.Key, err = secrets.NewKey(s.Stack, "key", secrets.KeyProps{
+	s.Key, err = cmk.New(s.Stack, "key", cmk.Props{
 		AliasName:             "alias/" + s.name("secrets"),
 		Description:           "Encrypts the " + s.Env.ProjectName + " FP Calibration Service data of " + s.Env.Name,
 		AccountID:             s.Env.AccountID,
@@ -93,7 +94,7 @@ func (s *Stack) key() (err error) {
 	}
 	// CreateSecret with a customer managed key needs kms:GenerateDataKey and
 	// kms:Decrypt (Secrets Manager API Reference, CreateSecret): whoever deploys.
-	s.Key.AllowAccountUseThrough("AccountCreatesTheSecretThroughSecretsManager", secrets.SecretWriterActions, "secretsmanager")
+	s.Key.AllowAccountUseThrough("AccountCreatesTheSecretThroughSecretsManager", cmk.SecretWriterActions, "secretsmanager")
 	return nil
 }
 
@@ -142,7 +143,7 @@ func (s *Stack) roles() error {
 		TableNames:        tables,
 		DynamoDBActions:   []string{datastore.GetItem, datastore.PutItem, datastore.Query, datastore.Scan},
 		SecretName:        s.saltName(),
-		SaltParameterName: secrets.ParameterStoreReferencePrefix + s.saltName(),
+		SaltParameterName: salt.ParameterStoreReferencePrefix + s.saltName(),
 		KeyServices:       []string{"dynamodb", "secretsmanager"},
 		FunctionNames:     []string{s.Env.Functions.FPIngestion, s.Env.Functions.CalibrationQuery, s.Env.Functions.SaltRotator},
 		MetricNamespace:   MetricNamespace,
@@ -181,7 +182,7 @@ func (s *Stack) salt() error {
 	if err != nil {
 		return err
 	}
-	s.Salt, err = secrets.NewSalt(s.Stack, "salt", secrets.SaltProps{
+	s.Salt, err = salt.New(s.Stack, "salt", salt.Props{
 		Name:                s.saltName(),
 		Key:                 s.Key,
 		AccountID:           s.Env.AccountID,
@@ -217,7 +218,7 @@ func (s *Stack) monitoring() (err error) {
 				lambdaErrors("fp-ingestion", fns.FPIngestion, s.Env.FunctionTimeouts.FPIngestion),
 				lambdaErrors("calibration-query", fns.CalibrationQuery, s.Env.FunctionTimeouts.CalibrationQuery),
 				// A failed rotation or an overdue salt fails the rotator: one error is critical.
-				{Short: "salt-rotator", Name: fns.SaltRotator, TimeoutSeconds: secrets.RotatorTimeoutSeconds,
+				{Short: "salt-rotator", Name: fns.SaltRotator, TimeoutSeconds: salt.RotatorTimeoutSeconds,
 					ErrorsThreshold: 0, ErrorsPeriods: 1, ErrorsSeverity: monitoring.Critical, ErrorsRunbook: "salt-rotation"},
 			},
 			RotatorFunction: fns.SaltRotator,

@@ -19,11 +19,11 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/phase-mirror/fp-calibration-infra/config"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/cmk"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/datastore"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/pins"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/policy"
-	"github.com/phase-mirror/fp-calibration-infra/constructs/secrets"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/stackbase"
 )
 
@@ -41,7 +41,7 @@ func StateBucketName(env config.Environment) string {
 // Bootstrap is the state-bootstrap stack of one environment's account.
 type Bootstrap struct {
 	Stack  cdktf.TerraformStack
-	Key    *secrets.Key
+	Key    *cmk.Key
 	Bucket s3bucket.S3Bucket
 	// LockTable is the DynamoDB lock table (settings: state.lock "dynamodb"), else nil.
 	LockTable  *datastore.Table
@@ -65,7 +65,7 @@ func NewBootstrap(scope constructs.Construct, env config.Environment) (*Bootstra
 
 	bucketName := StateBucketName(env)
 	lockTable := env.State.Lock == config.LockDynamoDB
-	keyProps := secrets.KeyProps{
+	keyProps := cmk.Props{
 		AliasName:      "alias/" + env.ProjectName + "-terraform-state-" + env.Name,
 		Description:    "Encrypts the Terraform state of " + env.ProjectName + " " + env.Name,
 		AccountID:      env.AccountID,
@@ -78,7 +78,7 @@ func NewBootstrap(scope constructs.Construct, env config.Environment) (*Bootstra
 		keyProps.AccountUseViaServices = []string{"dynamodb"}
 	}
 	var err error
-	if b.Key, err = secrets.NewKey(stack, "state_encryption_key", keyProps); err != nil {
+	if b.Key, err = cmk.New(stack, "state_encryption_key", keyProps); err != nil {
 		return nil, err
 	}
 	b.bucket(bucketName)

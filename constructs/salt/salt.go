@@ -1,4 +1,6 @@
-package secrets
+// Package salt is the HMAC salt secret: the secret itself (no value in
+// Terraform), its rotation function and monthly rotation, and the age check.
+package salt
 
 import (
 	"encoding/json"
@@ -15,6 +17,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/secretsmanagersecretrotation"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/phase-mirror/fp-calibration-infra/constructs/cmk"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
 )
 
@@ -42,12 +45,12 @@ type RotatorPackage struct {
 	SHA256 string
 }
 
-// SaltProps configures the HMAC salt secret and its rotation.
-type SaltProps struct {
+// Props configures the HMAC salt secret and its rotation.
+type Props struct {
 	// Name is the secret's name. Required.
 	Name string
 	// Key encrypts the secret. Required.
-	Key *Key
+	Key *cmk.Key
 	// AccountID is the account whose Secrets Manager may invoke the rotator. Required.
 	AccountID string
 	// RecoveryWindowDays is how long a deleted secret can be restored (7-30). Required.
@@ -80,30 +83,30 @@ const AgeCheckSchedule = "rate(12 hours)"
 // function itself when the rotation is created (rotate_immediately).
 type Salt struct {
 	constructs.Construct
-	props    SaltProps
+	props    Props
 	secret   secretsmanagersecret.SecretsmanagerSecret
 	function lambdafunction.LambdaFunction
 }
 
-// NewSalt creates the secret and wires its rotation.
-func NewSalt(scope constructs.Construct, id string, props SaltProps) (*Salt, error) {
+// New creates the secret and wires its rotation.
+func New(scope constructs.Construct, id string, props Props) (*Salt, error) {
 	switch {
 	case props.Name == "":
-		return nil, errors.New("secrets.SaltProps.Name is required")
+		return nil, errors.New("salt.Props.Name is required")
 	case props.Key == nil:
-		return nil, errors.New("secrets.SaltProps.Key is required")
+		return nil, errors.New("salt.Props.Key is required")
 	case props.AccountID == "":
-		return nil, errors.New("secrets.SaltProps.AccountID is required")
+		return nil, errors.New("salt.Props.AccountID is required")
 	case props.RecoveryWindowDays < 7 || props.RecoveryWindowDays > 30:
-		return nil, errors.New("secrets.SaltProps.RecoveryWindowDays must be 7 to 30")
+		return nil, errors.New("salt.Props.RecoveryWindowDays must be 7 to 30")
 	case props.RotatorFunctionName == "":
-		return nil, errors.New("secrets.SaltProps.RotatorFunctionName is required")
+		return nil, errors.New("salt.Props.RotatorFunctionName is required")
 	case props.RotatorRole == nil:
-		return nil, errors.New("secrets.SaltProps.RotatorRole is required")
+		return nil, errors.New("salt.Props.RotatorRole is required")
 	case props.RotatorPackage.ZipPath == "" || props.RotatorPackage.SHA256 == "":
-		return nil, errors.New("secrets.SaltProps.RotatorPackage is required")
+		return nil, errors.New("salt.Props.RotatorPackage is required")
 	case props.AgeCheckRuleName == "":
-		return nil, errors.New("secrets.SaltProps.AgeCheckRuleName is required")
+		return nil, errors.New("salt.Props.AgeCheckRuleName is required")
 	}
 	if props.Schedule == "" {
 		props.Schedule = MonthlySchedule

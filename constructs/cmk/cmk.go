@@ -1,6 +1,6 @@
-// Package secrets holds the customer-managed KMS key that encrypts every
-// resource of an environment, and (with the salt issue) the HMAC salt secret.
-package secrets
+// Package cmk is the customer-managed KMS key that encrypts every resource
+// of an environment, and the key policy that grows with each grant.
+package cmk
 
 import (
 	"errors"
@@ -16,8 +16,8 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
 )
 
-// KeyProps configures a customer-managed key.
-type KeyProps struct {
+// Props configures a customer-managed key.
+type Props struct {
 	// AliasName is the key's alias, e.g. "alias/phase-mirror-secrets-staging". Required.
 	AliasName string
 	// Description says what the key protects. Required.
@@ -66,7 +66,7 @@ var (
 // explicit key policy that grows with each grant.
 type Key struct {
 	constructs.Construct
-	props  KeyProps
+	props  Props
 	key    kmskey.KmsKey
 	alias  kmsalias.KmsAlias
 	policy *iamdoc.Document
@@ -78,23 +78,23 @@ type Key struct {
 	logGroups []string
 }
 
-// NewKey creates the key, its alias and its base policy.
-func NewKey(scope constructs.Construct, id string, props KeyProps) (*Key, error) {
+// New creates the key, its alias and its base policy.
+func New(scope constructs.Construct, id string, props Props) (*Key, error) {
 	switch {
 	case props.AliasName == "":
-		return nil, errors.New("secrets.KeyProps.AliasName is required")
+		return nil, errors.New("cmk.Props.AliasName is required")
 	case props.Description == "":
-		return nil, errors.New("secrets.KeyProps.Description is required")
+		return nil, errors.New("cmk.Props.Description is required")
 	case props.AccountID == "":
-		return nil, errors.New("secrets.KeyProps.AccountID is required")
+		return nil, errors.New("cmk.Props.AccountID is required")
 	case props.Region == "":
-		return nil, errors.New("secrets.KeyProps.Region is required")
+		return nil, errors.New("cmk.Props.Region is required")
 	}
 	if props.DeletionWindowDays == 0 {
 		props.DeletionWindowDays = 30
 	}
 	if props.DeletionWindowDays < 7 || props.DeletionWindowDays > 30 {
-		return nil, fmt.Errorf("secrets.KeyProps.DeletionWindowDays is %d; use 7 to 30", props.DeletionWindowDays)
+		return nil, fmt.Errorf("cmk.Props.DeletionWindowDays is %d; use 7 to 30", props.DeletionWindowDays)
 	}
 	k := &Key{props: props, granted: map[string][]string{}}
 	constructs.NewConstruct_Override(k, scope, jsii.String(id))
