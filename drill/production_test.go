@@ -37,4 +37,19 @@ func TestProductionDrill(t *testing.T) {
 	if !strings.Contains(table, `"DeletionProtectionEnabled": true`) {
 		t.Errorf("production's consent table has no deletion protection:\n%s", table)
 	}
+
+	// The README's switch from local to remote state: a bucket and a key of
+	// the account (made here with the CLI), the settings, then state push.
+	bucket := "phase-mirror-tfstate-" + production.AccountID + "-" + production.Region
+	sh.must("aws", "s3api", "create-bucket", "--bucket", bucket)
+	key := strings.TrimSpace(sh.must("aws", "kms", "create-key", "--query", "KeyMetadata.Arn", "--output", "text"))
+	editSettings(t, project, production.Name, func(s map[string]any) {
+		s["state"] = map[string]any{"backend": "s3", "bucket": bucket, "region": production.Region, "kms_key_arn": key}
+	})
+	sh.must("go", "run", ".")
+	sh.mustTerraform(production.Name, "init", "-input=false", "-no-color", "-lockfile=readonly")
+	sh.mustTerraform(production.Name, "state", "push", "../../../terraform.production.tfstate")
+	if out, code := sh.terraform(production.Name, append([]string{"plan", "-detailed-exitcode", "-input=false", "-no-color"}, tg...)...); code != 0 {
+		t.Errorf("production after the switch to S3 state: plan exit %d\n%s", code, changes(out))
+	}
 }

@@ -1,0 +1,87 @@
+package tests
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// smokeStubs puts stub `terraform` and `aws` first on PATH that answer
+// smoke.sh's reads as a deployed staging would: outputs, state, tables,
+// rotation, the salt, subscriptions and alarms. SMOKE_CASE picks what is
+// wrong: "pending" (one topic only has a pending subscription, the other a
+// confirmed and a pending one), "nocreds" (no credentials).
+func smokeStubs(t *testing.T) []string {
+	t.Helper()
+	bin := t.TempDir()
+	stub := `#!/usr/bin/env bash
+key=arn:aws:kms:us-east-1:111111111111:key/k
+case "$(basename "$0") $*" in
+  "terraform -chdir="*" init "*) exit 0 ;;
+  "terraform -chdir="*" output -raw kms_key_arn") echo -n "$key" ;;
+  "terraform -chdir="*" output -raw "*_table_name) n="${*##* }"; echo -n "table-${n%_table_name}" ;;
+  "terraform -chdir="*" output -raw salt_secret_arn") echo -n "arn:aws:secretsmanager:us-east-1:111111111111:secret:salt" ;;
+  "terraform -chdir="*" output -raw anonymizer_salt_parameter_name") echo -n "/aws/reference/secretsmanager//salt" ;;
+  "terraform -chdir="*" output -raw critical_alerts_topic_arn") echo -n "arn:aws:sns:us-east-1:111111111111:critical" ;;
+  "terraform -chdir="*" output -raw warning_alerts_topic_arn") echo -n "arn:aws:sns:us-east-1:111111111111:warning" ;;
+  "terraform -chdir="*" state list") printf 'aws_cloudwatch_metric_alarm.a\naws_cloudwatch_metric_alarm.b\naws_sns_topic.t\n' ;;
+  "aws sts get-caller-identity"*) [ "$SMOKE_CASE" != nocreds ] || { echo "Unable to locate credentials" >&2; exit 255; } ;;
+  "aws dynamodb describe-table"*) printf 'ACTIVE\t%s\n' "$key" ;;
+  "aws dynamodb describe-continuous-backups"*) echo ENABLED ;;
+  "aws secretsmanager describe-secret"*) echo True ;;
+  "aws ssm get-parameter"*) echo 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef ;;
+  "aws sns list-subscriptions-by-topic --topic-arn arn:aws:sns:us-east-1:111111111111:critical"*)
+    printf 'arn:aws:sns:us-east-1:111111111111:critical:1\toncall@example.com\nPendingConfirmation\tnew@example.com\n' ;;
+  "aws sns list-subscriptions-by-topic"*) printf 'PendingConfirmation\tteam@example.com\n' ;;
+  "aws cloudwatch describe-alarms"*) echo 2 ;;
+  *) echo "stub: unexpected call: $(basename "$0") $*" >&2; exit 3 ;;
+esac
+`
+	for _, name := range []string{"terraform", "aws"} {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte(stub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}
+}
+
+// TestSmokeReportsPendingSubscriptionsAndItsExitCodes: smoke.sh lists
+// pending subscriptions, fails a topic without a confirmed one (exit 1, and
+// only that check), and exits 2 when it cannot check (no credentials). The
+// emulator confirms every e-mail subscription, so the drill cannot show these.
+func TestSmokeReportsPendingSubscriptionsAndItsExitCodes(t *testing.T) {
+	dir := repoCopy(t)
+	// A synthesized stack newer than every input: smoke.sh does not synthesize.
+	stack := filepath.Join(dir, "cdktf.out", "stacks", "staging")
+	if err := os.MkdirAll(stack, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(stack, "cdk.tf.json"), []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stubs := smokeStubs(t)
+	out, code := runScript(t, dir, "", append(stubs, "SMOKE_CASE=pending"), "scripts/smoke.sh", "staging")
+	fails := regexp.MustCompile(`(?m)^FAIL  .*$`).FindAllString(out, -1)
+	if code != 1 || len(fails) != 1 || !strings.Contains(fails[0], "topic arn:aws:sns:us-east-1:111111111111:warning: no confirmed subscription") {
+		t.Errorf("pending: exit %d, failures %q, want exit 1 and only the warning topic:\n%s", code, fails, out)
+	}
+	for _, want := range []string{
+		"warn  topic arn:aws:sns:us-east-1:111111111111:critical: subscriptions pending confirmation: new@example.com",
+		"ok    topic arn:aws:sns:us-east-1:111111111111:critical: 1 confirmed subscription(s)",
+		"ok    alarms: 2 of 2 present, enabled, with an alert topic as action",
+		"ok    salt: the current version is a bare 64-hex value",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("pending: output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "0123456789abcdef") {
+		t.Error("smoke.sh printed the salt")
+	}
+	out, code = runScript(t, dir, "", append(stubs, "SMOKE_CASE=nocreds"), "scripts/smoke.sh", "staging")
+	if code != 2 || !strings.Contains(out, "error: no AWS credentials for staging's account") {
+		t.Errorf("nocreds: exit %d, want 2:\n%s", code, out)
+	}
+}
