@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Usage: scripts/smoke.sh <staging|production>
-# Read-only checks after a deploy (README, Production, step 5): every table
+# Read-only checks after a deploy (README, "After a deploy"): every table
 # ACTIVE, encrypted with the environment's key and with point-in-time
 # recovery; salt rotation enabled and the current salt a bare 64-hex value
 # (read the application's way, through the SSM reference path; never
@@ -53,8 +53,10 @@ else
   fail "salt: the current version read through the SSM reference path is missing or not 64 lowercase hex characters (rotate it: README, Salt rotation)"
 fi
 
+critical="$(out critical_alerts_topic_arn)"
+warning="$(out warning_alerts_topic_arn)"
 for severity in critical warning; do
-  topic="$(out "${severity}_alerts_topic_arn")"
+  topic="${!severity}"
   subs="$(aws sns list-subscriptions-by-topic --topic-arn "$topic" --query 'Subscriptions[].[SubscriptionArn,Endpoint]' --output text 2>&1)" || {
     fail "topic $topic: $subs"
     continue
@@ -66,8 +68,6 @@ for severity in critical warning; do
 done
 
 want="$(terraform -chdir="$dir" state list | grep -c '^aws_cloudwatch_metric_alarm\.' || true)"
-critical="$(out critical_alerts_topic_arn)"
-warning="$(out warning_alerts_topic_arn)"
 have="$(aws cloudwatch describe-alarms --query "length(MetricAlarms[?ActionsEnabled && (contains(AlarmActions, '$critical') || contains(AlarmActions, '$warning'))])" --output text 2>&1 || true)"
 if [ "$have" = "$want" ]; then
   ok "alarms: $have of $want present, enabled, with an alert topic as action"

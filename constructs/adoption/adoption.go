@@ -10,7 +10,6 @@ package adoption
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -52,7 +51,7 @@ type Import struct {
 // alarms listed in props. Every listed log group and alarm must be a resource
 // of the stack, and the stack must have exactly one key with one alias.
 func Apply(stack cdktf.TerraformStack, props Props) ([]Import, error) {
-	a := &adopter{stack: stack, props: props}
+	a := &adopter{stack: stack}
 	var key kmskey.KmsKey
 	var aliases []string
 	for _, c := range *stack.Node().FindAll(constructs.ConstructOrder_PREORDER) {
@@ -129,18 +128,13 @@ func (e *UnknownAlarmError) Error() string {
 
 type adopter struct {
 	stack   cdktf.TerraformStack
-	props   Props
 	imports []Import
 	found   []string
 	alarms  []string
 }
 
-type importable interface {
-	cdktf.TerraformResource
-}
-
-func (a *adopter) add(r importable, id string) {
+func (a *adopter) add(r cdktf.TerraformResource, id string) {
 	r.ImportFrom(jsii.String(id), nil)
 	address := *r.TerraformResourceType() + "." + *a.stack.GetLogicalId(r)
-	a.imports = append(a.imports, Import{Address: address, ID: strings.TrimSpace(id)})
+	a.imports = append(a.imports, Import{Address: address, ID: id})
 }

@@ -35,12 +35,12 @@ func Configure(stack cdktf.TerraformStack, env config.Environment) {
 		// Deprecated by Terraform in favour of use_lockfile; kept for teams
 		// whose tooling expects a lock table (settings: state.lock).
 		backend.DynamodbTable = jsii.String(env.LockTableName())
-		cdktf.NewS3Backend(stack, backend)
-		return
 	}
 	cdktf.NewS3Backend(stack, backend)
-	// The Go binding of S3BackendConfig predates use_lockfile.
-	stack.AddOverride(jsii.String("terraform.backend.s3.use_lockfile"), jsii.Bool(true))
+	if env.State.Lock != config.LockDynamoDB {
+		// The Go binding of S3BackendConfig predates use_lockfile.
+		stack.AddOverride(jsii.String("terraform.backend.s3.use_lockfile"), jsii.Bool(true))
+	}
 }
 
 // LocalStatePath is the local state file of a stack, relative to
