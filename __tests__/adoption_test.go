@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/service"
 )
 
 // adoptedAlarm is the alarm the tests' staging settings list in adopt.alarms.
@@ -103,7 +103,7 @@ func TestNonceIsNeverWrittenAfterCreate(t *testing.T) {
 // state key, deletion protection and prevent_destroy; with the default there
 // is none.
 func TestLockTableOfTheBootstrap(t *testing.T) {
-	boot := remoteStacks[statestore.BootstrapStackName("staging")]
+	boot := remoteStacks[bootstrapOf("staging")]
 	table := boot.One(t, "aws_dynamodb_table", "name", "terraform-locks-phase-mirror-staging").Body
 	key := boot.All("aws_kms_key")[0]
 	checks := map[string]bool{
@@ -123,7 +123,7 @@ func TestLockTableOfTheBootstrap(t *testing.T) {
 	if got := boot.Outputs["state_lock_table_name"]; got == nil {
 		t.Error("no state_lock_table_name output")
 	}
-	for _, name := range []string{statestore.BootstrapStackName("production")} {
+	for _, name := range []string{bootstrapOf("production")} {
 		if n := remoteStacks[name].Count("aws_dynamodb_table") + stacks[name].Count("aws_dynamodb_table"); n != 0 {
 			t.Errorf("%s has %d tables with the default lock file", name, n)
 		}
@@ -138,7 +138,7 @@ func TestLockTableOfTheBootstrap(t *testing.T) {
 func TestStateRolesInTheIAMSimulator(t *testing.T) {
 	env := "staging"
 	e := envByName(t, env)
-	boot := remoteStacks[statestore.BootstrapStackName(env)]
+	boot := remoteStacks[bootstrapOf(env)]
 	lockTable := fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/terraform-locks-phase-mirror-%s", e.Region, e.AccountID, env)
 	otherTable := fmt.Sprintf("arn:aws:dynamodb:%s:%s:table/terraform-locks-someone-else", e.Region, e.AccountID)
 	roles := map[string]string{"deploy": "phase-mirror-deploy-" + env, "plan": "phase-mirror-plan-" + env}
@@ -154,7 +154,7 @@ func TestStateRolesInTheIAMSimulator(t *testing.T) {
 	stateKey := "arn:aws:kms:" + e.Region + ":" + e.AccountID + ":key/" + fakeKeyID
 	viaDynamoDB := map[string]any{"kms:ViaService": "dynamodb." + e.Region + ".amazonaws.com", "kms:CallerAccount": e.AccountID}
 	viaS3 := map[string]any{"kms:ViaService": "s3." + e.Region + ".amazonaws.com", "kms:CallerAccount": e.AccountID}
-	stateObject := "arn:aws:s3:::" + statestore.StateBucketName(e) + "/phase-mirror/" + env + "/terraform.tfstate"
+	stateObject := "arn:aws:s3:::" + service.Names(e).StateBucket() + "/phase-mirror/" + env + "/terraform.tfstate"
 	requests := []request{
 		{"deploy takes the lock", "deploy", "dynamodb:PutItem", lockTable, nil, true, nil},
 		{"deploy reads the lock and the digest", "deploy", "dynamodb:GetItem", lockTable, nil, true, nil},
@@ -177,7 +177,7 @@ func TestStateRolesInTheIAMSimulator(t *testing.T) {
 		{"deploy writes its state object", "deploy", "s3:PutObject", stateObject, nil, true, nil},
 		{"plan reads its state object", "plan", "s3:GetObject", stateObject, nil, true, nil},
 		{"plan cannot write the state object", "plan", "s3:PutObject", stateObject, nil, false, nil},
-		{"deploy cannot read production's state", "deploy", "s3:GetObject", "arn:aws:s3:::" + statestore.StateBucketName(e) + "/phase-mirror/production/terraform.tfstate", nil, false, nil},
+		{"deploy cannot read production's state", "deploy", "s3:GetObject", "arn:aws:s3:::" + service.Names(e).StateBucket() + "/phase-mirror/production/terraform.tfstate", nil, false, nil},
 	}
 	// KMS needs the key policy to allow too: the state key's.
 	keyPolicy := renderPolicy(t, boot, boot.All("aws_kms_key")[0].Body.Str("policy"))

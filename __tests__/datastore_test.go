@@ -1,8 +1,9 @@
 package tests
 
 import (
-	"github.com/phase-mirror/fp-calibration-infra/constructs/datastore"
 	"testing"
+
+	"github.com/phase-mirror/fp-calibration-infra/constructs/datastore"
 )
 
 type attr struct{ name, typ string }

@@ -3,8 +3,6 @@ package tests
 import (
 	"fmt"
 	"testing"
-
-	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
 )
 
 // TestDeployAndPlanRolesInTheIAMSimulator evaluates the GitHub deploy and plan
@@ -14,7 +12,7 @@ import (
 func TestDeployAndPlanRolesInTheIAMSimulator(t *testing.T) {
 	for _, env := range StackNames() {
 		e := envByName(t, env)
-		boot := stacks[statestore.BootstrapStackName(env)]
+		boot := stacks[bootstrapOf(env)]
 		svc := stacks[env]
 		arn := func(service, resource string) string {
 			return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, e.Region, e.AccountID, resource)

@@ -35,7 +35,7 @@ func TestRolesHaveExactlyTheirPermissions(t *testing.T) {
 		want := map[string]map[string][2][]string{ // role -> sid -> [actions, resources]
 			ingestion: {
 				"FpIngestionReadsConsent":                      {{"dynamodb:GetItem", "dynamodb:Query"}, {arn("dynamodb", "table/phase-mirror-consent-store-"+env)}},
-				"FpIngestionWritesCalibrationEvents":           {{"dynamodb:PutItem"}, {arn("dynamodb", "table/phase-mirror-calibration-store-"+env)}},
+				"FpIngestionWritesCalibration":                 {{"dynamodb:PutItem"}, {arn("dynamodb", "table/phase-mirror-calibration-store-"+env)}},
 				"FpIngestionUsesKeyViaDynamodb":                {{"kms:Decrypt"}, {key}},
 				"FpIngestionReadsTheSalt":                      {{"secretsmanager:GetSecretValue"}, {secret}},
 				"FpIngestionUsesKeyViaSecretsmanager":          {{"kms:Decrypt"}, {key}},
@@ -44,9 +44,9 @@ func TestRolesHaveExactlyTheirPermissions(t *testing.T) {
 				"FpIngestionWritesItsOwnLogs":                  {{"logs:CreateLogStream", "logs:PutLogEvents"}, logGroup(e.Functions.FPIngestion)},
 			},
 			query: {
-				"CalibrationQueryQueriesCalibration": {{"dynamodb:Query", "dynamodb:Scan"}, {arn("dynamodb", "table/phase-mirror-calibration-store-"+env), arn("dynamodb", "table/phase-mirror-calibration-store-"+env+"/index/rule-index")}},
-				"CalibrationQueryUsesKeyViaDynamodb": {{"kms:Decrypt"}, {key}},
-				"CalibrationQueryWritesItsOwnLogs":   {{"logs:CreateLogStream", "logs:PutLogEvents"}, logGroup(e.Functions.CalibrationQuery)},
+				"CalibrationQueryQueriesCalibrationRuleIndex": {{"dynamodb:Query", "dynamodb:Scan"}, {arn("dynamodb", "table/phase-mirror-calibration-store-"+env), arn("dynamodb", "table/phase-mirror-calibration-store-"+env+"/index/rule-index")}},
+				"CalibrationQueryUsesKeyViaDynamodb":          {{"kms:Decrypt"}, {key}},
+				"CalibrationQueryWritesItsOwnLogs":            {{"logs:CreateLogStream", "logs:PutLogEvents"}, logGroup(e.Functions.CalibrationQuery)},
 			},
 			rotator: {
 				"SaltRotatorRotatesTheSalt":           {{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"}, {secret}},

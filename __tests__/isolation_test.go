@@ -4,8 +4,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
 )
 
 // physicalNames collects every name a resource has in AWS.
@@ -34,7 +32,7 @@ func TestEnvironmentsAreIsolated(t *testing.T) {
 		t.Fatalf("environments %v", names)
 	}
 	a, b := names[0], names[1]
-	for _, pair := range [][2]string{{a, b}, {statestore.BootstrapStackName(a), statestore.BootstrapStackName(b)}} {
+	for _, pair := range [][2]string{{a, b}, {bootstrapOf(a), bootstrapOf(b)}} {
 		left, right := physicalNames(stacks[pair[0]]), physicalNames(stacks[pair[1]])
 		for n := range left {
 			if _, shared := right[n]; shared && !strings.HasPrefix(n, "aws_iam_openid_connect_provider ") {
@@ -51,7 +49,7 @@ func TestEnvironmentsAreIsolated(t *testing.T) {
 		}
 		o := envByName(t, other)
 		mention := regexp.MustCompile(`(?i)[-_/]` + other + `\b|` + o.AccountID)
-		for _, stack := range []string{env, statestore.BootstrapStackName(env)} {
+		for _, stack := range []string{env, bootstrapOf(env)} {
 			if m := mention.Find(stacks[stack].Raw); m != nil {
 				t.Errorf("%s refers to %s: %q", stack, other, m)
 			}

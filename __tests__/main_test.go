@@ -16,7 +16,8 @@ import (
 
 	"github.com/phase-mirror/fp-calibration-infra/app"
 	"github.com/phase-mirror/fp-calibration-infra/config"
-	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/service"
 )
 
 var (
@@ -78,7 +79,7 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 	// resources (production keeps the defaults: lock file, no adoption).
 	remote := make([]config.Environment, len(envs))
 	for i, e := range envs {
-		e.State = config.StateSettings{Backend: config.StateS3, Lock: config.LockFile, Bucket: statestore.StateBucketName(e), Region: e.Region,
+		e.State = config.StateSettings{Backend: config.StateS3, Lock: config.LockFile, Bucket: service.Names(e).StateBucket(), Region: e.Region,
 			KeyPrefix: config.DefaultStateKeyPrefix, KMSKeyArn: "arn:aws:kms:" + e.Region + ":" + e.AccountID + ":key/" + fakeKeyID}
 		if !e.IsProduction() {
 			e.State.Lock = config.LockDynamoDB
@@ -117,21 +118,24 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 // AllStackNames are all the stacks the App synthesizes: the environments'
 // and their state-bootstrap stacks.
 func AllStackNames() []string {
-	names := StackNames()
+	all := StackNames()
 	for _, e := range envs {
-		names = append(names, statestore.BootstrapStackName(e.Name))
+		all = append(all, bootstrapOf(e.Name))
 	}
-	return names
+	return all
 }
 
 // StackNames are the environments' service stacks.
 func StackNames() []string {
-	names := []string{}
+	all := []string{}
 	for _, e := range envs {
-		names = append(names, e.Name)
+		all = append(all, e.Name)
 	}
-	return names
+	return all
 }
+
+// bootstrapOf is the state-bootstrap stack of an environment.
+func bootstrapOf(env string) string { return names.Env{Environment: env}.BootstrapStack() }
 
 // envByName returns the shipped settings of an environment.
 func envByName(t *testing.T, name string) config.Environment {

@@ -10,7 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/service"
 	"github.com/phase-mirror/fp-calibration-infra/internal/testrepo"
 )
 
@@ -194,7 +194,7 @@ func TestScriptsRunTerraformAsDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	edited := strings.Replace(string(raw), "{", `{"adopt": {"enabled": true}, "state": {"backend": "s3", "bucket": "`+statestore.StateBucketName(e)+
+	edited := strings.Replace(string(raw), "{", `{"adopt": {"enabled": true}, "state": {"backend": "s3", "bucket": "`+service.Names(e).StateBucket()+
 		`", "region": "`+e.Region+`", "kms_key_arn": "arn:aws:kms:`+e.Region+":"+e.AccountID+":key/"+fakeKeyID+`"},`, 1)
 	if err := os.WriteFile(settings, []byte(edited), 0o644); err != nil {
 		t.Fatal(err)

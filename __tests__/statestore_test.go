@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/service"
 )
 
 func TestLocalStateIsPerEnvironmentByDefault(t *testing.T) {
@@ -30,7 +30,7 @@ func TestRemoteStateHasOneKeyPerEnvironmentWithLockingAndEncryption(t *testing.T
 		e := envByName(t, env)
 		s3 := Obj(remoteStacks[env].Terraform.Get("backend", "s3").(map[string]any))
 		want := map[string]any{
-			"bucket": statestore.StateBucketName(e), "key": "phase-mirror/" + env + "/terraform.tfstate", "region": e.Region,
+			"bucket": service.Names(e).StateBucket(), "key": "phase-mirror/" + env + "/terraform.tfstate", "region": e.Region,
 			"encrypt": true, "kms_key_id": "arn:aws:kms:" + e.Region + ":" + e.AccountID + ":key/" + fakeKeyID,
 		}
 		// One lock each: production the default lock file, staging (in
@@ -59,7 +59,7 @@ func TestRemoteStateHasOneKeyPerEnvironmentWithLockingAndEncryption(t *testing.T
 	}
 	// The bootstrap stacks always keep local state: they create the bucket.
 	for _, env := range StackNames() {
-		if remoteStacks[statestore.BootstrapStackName(env)].Terraform.Get("backend", "local") == nil {
+		if remoteStacks[bootstrapOf(env)].Terraform.Get("backend", "local") == nil {
 			t.Errorf("state-bootstrap-%s does not use local state", env)
 		}
 	}
@@ -68,8 +68,8 @@ func TestRemoteStateHasOneKeyPerEnvironmentWithLockingAndEncryption(t *testing.T
 func TestStateBucketControls(t *testing.T) {
 	for _, env := range StackNames() {
 		e := envByName(t, env)
-		s := stacks[statestore.BootstrapStackName(env)]
-		bucket := s.One(t, "aws_s3_bucket", "bucket", statestore.StateBucketName(e))
+		s := stacks[bootstrapOf(env)]
+		bucket := s.One(t, "aws_s3_bucket", "bucket", service.Names(e).StateBucket())
 		if !bucket.Body.Bool("lifecycle", "prevent_destroy") {
 			t.Errorf("%s: state bucket can be destroyed", env)
 		}
@@ -145,7 +145,7 @@ func trustAllows(policy map[string]any, claims map[string]string) bool {
 func TestOnlyTheEnvironmentCanDeployAndPullRequestsOnlyPlan(t *testing.T) {
 	for _, env := range StackNames() {
 		e := envByName(t, env)
-		s := stacks[statestore.BootstrapStackName(env)]
+		s := stacks[bootstrapOf(env)]
 		oidc := s.One(t, "aws_iam_openid_connect_provider", "url", "https://token.actions.githubusercontent.com")
 		if !slices.Equal(oidc.Body.Strings("client_id_list"), []string{"sts.amazonaws.com"}) {
 			t.Errorf("%s: OIDC audience %v", env, oidc.Body.Get("client_id_list"))
@@ -214,7 +214,7 @@ func globMatch(pattern, s string) bool {
 // other environment's do not.
 func TestDeployRoleReachesEveryResourceOfItsEnvironmentOnly(t *testing.T) {
 	for _, env := range StackNames() {
-		boot := stacks[statestore.BootstrapStackName(env)]
+		boot := stacks[bootstrapOf(env)]
 		role := boot.One(t, "aws_iam_role", "name", "phase-mirror-deploy-"+env)
 		var policy map[string]any
 		for _, rp := range boot.All("aws_iam_role_policy") {

@@ -3,18 +3,18 @@ package tests
 import (
 	"encoding/json"
 
-	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
 	"github.com/phase-mirror/fp-calibration-infra/drill"
 
 	"fmt"
-	"github.com/phase-mirror/fp-calibration-infra/app"
-	"github.com/phase-mirror/fp-calibration-infra/constructs/datastore"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/phase-mirror/fp-calibration-infra/app"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/datastore"
 )
 
 // offlineOverride makes a stack plannable with no AWS account: fake
@@ -200,7 +200,7 @@ func runOfflinePlan(t *testing.T, stack string) (*Plan, string, string, error) {
 func offlineStacks() []string {
 	out := []string{}
 	for _, name := range AllStackNames() {
-		if name != drill.Environment && name != statestore.BootstrapStackName(drill.Environment) {
+		if name != drill.Environment && name != bootstrapOf(drill.Environment) {
 			out = append(out, name)
 		}
 	}

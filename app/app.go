@@ -88,14 +88,15 @@ func Synth(opts Options, envs []config.Environment) (Result, error) {
 		return salt.RotatorPackage{ZipPath: pkg.ZipPath, SHA256: pkg.SHA256}, err
 	}}
 	for _, env := range envs {
-		s, err := service.NewStack(a, env, props)
+		props.Env = env
+		s, err := service.NewStack(a, env.Name, props)
 		if err != nil {
 			return Result{}, fmt.Errorf("stack %s: %w", env.Name, err)
 		}
 		res.Stacks = append(res.Stacks, s)
-		boot, err := statestore.NewBootstrap(a, env)
+		boot, err := service.NewBootstrap(a, env)
 		if err != nil {
-			return Result{}, fmt.Errorf("stack %s: %w", statestore.BootstrapStackName(env.Name), err)
+			return Result{}, fmt.Errorf("stack %s: %w", service.Names(env).BootstrapStack(), err)
 		}
 		res.Bootstraps = append(res.Bootstraps, boot)
 	}

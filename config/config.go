@@ -112,17 +112,3 @@ type StateSettings struct {
 
 // IsProduction reports whether the environment holds production data.
 func (e Environment) IsProduction() bool { return e.Name == "production" }
-
-// LockTableName is the DynamoDB lock table of the environment's state
-// (made by its state-bootstrap stack when Lock is LockDynamoDB).
-func (e Environment) LockTableName() string {
-	// Not "<project>-...-<env>": the deploy role manages tables of that
-	// pattern and must not be able to drop the lock table.
-	return "terraform-locks-" + e.ProjectName + "-" + e.Name
-}
-
-// StateKey is the S3 object key of this environment's state: one key per
-// environment, so planning one never touches another's resources.
-func (e Environment) StateKey() string {
-	return e.State.KeyPrefix + "/" + e.Name + "/terraform.tfstate"
-}

@@ -71,8 +71,8 @@ func TestParseLockTableAndAdoption(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if env.State.Lock != LockDynamoDB || env.LockTableName() != "terraform-locks-phase-mirror-staging" {
-		t.Errorf("lock %q, table %q", env.State.Lock, env.LockTableName())
+	if env.State.Lock != LockDynamoDB {
+		t.Errorf("lock %q", env.State.Lock)
 	}
 	if !env.Adopt.Enabled || len(env.Adopt.Alarms) != 1 {
 		t.Errorf("adopt = %+v", env.Adopt)
@@ -92,8 +92,8 @@ func TestParseS3State(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := env.StateKey(), "phase-mirror/staging/terraform.tfstate"; got != want {
-		t.Errorf("StateKey() = %q, want %q", got, want)
+	if got, want := env.State.KeyPrefix, "phase-mirror"; got != want {
+		t.Errorf("State.KeyPrefix = %q, want the default %q", got, want)
 	}
 }
 

@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"strings"
+
+	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
 )
 
 // FieldDoc documents one setting; README.md's settings table is generated
@@ -14,6 +16,9 @@ type FieldDoc struct {
 	Default  string
 	Rule     string
 }
+
+// placeholder names the documented resources with "<project>" and "<env>".
+var placeholder = names.Env{Project: "<project>", Environment: "<env>"}
 
 var fieldDocs = []FieldDoc{
 	{"environment", "string", true, "", "`staging` or `production`; must match the file name"},
@@ -34,9 +39,9 @@ var fieldDocs = []FieldDoc{
 	{"state.backend", "string", false, "`local`", "`local` or `s3`"},
 	{"state.bucket", "string", false, "", "with `s3`: the state bucket (from the `state-bootstrap` stack)"},
 	{"state.region", "string", false, "", "with `s3`: the bucket's region"},
-	{"state.key_prefix", "string", false, "`" + DefaultStateKeyPrefix + "`", "with `s3`: state key is `<key_prefix>/<env>/terraform.tfstate`"},
-	{"state.kms_key_arn", "string", false, "-", "with `s3` (required): the state key, output `state_kms_key_arn` of `state-bootstrap-<env>`; must be in the environment's account"},
-	{"state.lock", "string", false, "`lockfile`", "`lockfile` (S3 native lock object) or `dynamodb` (lock table `terraform-locks-<project>-<env>`, made by `state-bootstrap-<env>`; set it before applying the bootstrap, also while `backend` is still `local`)"},
+	{"state.key_prefix", "string", false, "`" + DefaultStateKeyPrefix + "`", "with `s3`: state key is `" + placeholder.StateObject("<key_prefix>") + "`"},
+	{"state.kms_key_arn", "string", false, "-", "with `s3` (required): the state key, output `state_kms_key_arn` of `" + placeholder.BootstrapStack() + "`; must be in the environment's account"},
+	{"state.lock", "string", false, "`lockfile`", "`lockfile` (S3 native lock object) or `dynamodb` (lock table `" + placeholder.StateLockTable() + "`, made by `" + placeholder.BootstrapStack() + "`; set it before applying the bootstrap, also while `backend` is still `local`)"},
 	{"adopt.enabled", "bool", false, "`false`", "`true` only for the first plan over the HCL version's resources: the stack imports them (section Adopting the HCL deployment); required when `adopt` is set"},
 	{"adopt.alarms", "list of string", false, "`[]`", "with `enabled`: names of this stack's alarms that already exist, imported too; each must be an alarm of the stack"},
 }

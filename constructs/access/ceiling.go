@@ -4,11 +4,13 @@ import (
 	"fmt"
 
 	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
 )
 
 // CeilingProps names what one environment's roles may ever touch.
 type CeilingProps struct {
-	Region, AccountID string
+	// Names places the resources (Region and AccountID required).
+	Names names.Env
 	// TableNames are the environment's tables (their indexes are included).
 	TableNames []string
 	// DynamoDBActions are the data-plane actions the service uses.
@@ -34,7 +36,7 @@ func EnvironmentCeiling(p CeilingProps) ([]iamdoc.Statement, error) {
 		name string
 		set  bool
 	}{
-		{"Region", p.Region != ""}, {"AccountID", p.AccountID != ""}, {"TableNames", len(p.TableNames) > 0},
+		{"Names.Region", p.Names.Region != ""}, {"Names.AccountID", p.Names.AccountID != ""}, {"TableNames", len(p.TableNames) > 0},
 		{"DynamoDBActions", len(p.DynamoDBActions) > 0}, {"SecretName", p.SecretName != ""}, {"SaltParameterName", p.SaltParameterName != ""},
 		{"KeyServices", len(p.KeyServices) > 0}, {"FunctionNames", len(p.FunctionNames) > 0}, {"MetricNamespace", p.MetricNamespace != ""},
 	} {
@@ -42,36 +44,33 @@ func EnvironmentCeiling(p CeilingProps) ([]iamdoc.Statement, error) {
 			return nil, fmt.Errorf("access.CeilingProps.%s is required", f.name)
 		}
 	}
-	arn := func(service, resource string) string {
-		return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, p.Region, p.AccountID, resource)
-	}
+	n := p.Names
 	var tables []string
 	for _, t := range p.TableNames {
-		tables = append(tables, arn("dynamodb", "table/"+t), arn("dynamodb", "table/"+t+"/index/*"))
+		tables = append(tables, n.TableARN(t), n.TableIndexesARN(t))
 	}
 	var logGroups []string
 	for _, f := range p.FunctionNames {
-		logGroups = append(logGroups, arn("logs", "log-group:/aws/lambda/"+f), arn("logs", "log-group:/aws/lambda/"+f+":*"))
+		logGroups = append(logGroups, n.LogGroupARNs(names.LogGroup(f))...)
 	}
 	var via []string
 	for _, s := range p.KeyServices {
-		via = append(via, iamdoc.ServiceEndpoint(s, p.Region))
+		via = append(via, n.ServiceEndpoint(s))
 	}
 	return []iamdoc.Statement{
 		{Sid: "CeilingTablesOfThisEnvironment", Actions: p.DynamoDBActions, Resources: tables},
 		{Sid: "CeilingSaltSecretOfThisEnvironment",
-			Actions: []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"},
-			// Secrets Manager appends "-" and six random characters to a secret's ARN.
-			Resources: []string{arn("secretsmanager", "secret:"+p.SecretName+"-??????")}},
-		{Sid: "CeilingSaltThroughParameterStore", Actions: []string{"ssm:GetParameter"}, Resources: []string{arn("ssm", "parameter"+p.SaltParameterName)}},
+			Actions:   []string{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"},
+			Resources: []string{n.SecretARN(p.SecretName)}},
+		{Sid: "CeilingSaltThroughParameterStore", Actions: []string{"ssm:GetParameter"}, Resources: []string{n.ParameterARN(p.SaltParameterName)}},
 		// Keys are named by pattern, not by the environment's key ARN: the key
 		// policy names the roles, the roles name this boundary, so naming the key
 		// here would be a dependency cycle. Which key a role may use is decided by
 		// the key policies that name it (only this environment's key does).
-		{Sid: "CeilingKeysThroughServices", Actions: []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}, Resources: []string{arn("kms", "key/*")},
+		{Sid: "CeilingKeysThroughServices", Actions: []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}, Resources: []string{n.KeysARN()},
 			Conditions: []iamdoc.Condition{
 				{Test: "StringEquals", Variable: "kms:ViaService", Values: via},
-				{Test: "StringEquals", Variable: "kms:CallerAccount", Values: []string{p.AccountID}},
+				{Test: "StringEquals", Variable: "kms:CallerAccount", Values: []string{n.AccountID}},
 			}},
 		{Sid: "CeilingLogsOfThisEnvironment", Actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resources: logGroups},
 		{Sid: "CeilingMetricsInTheServiceNamespace", Actions: []string{"cloudwatch:PutMetricData"}, Resources: []string{"*"},

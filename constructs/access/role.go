@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/stackbase"
 )
 
 // RoleProps configures a Lambda execution role.
@@ -97,6 +98,13 @@ func (r *Role) Arn() *string { return r.role.Arn() }
 // PolicyDependable is what a function must depend on so that it never runs
 // before its permissions exist.
 func (r *Role) PolicyDependable() cdktf.ITerraformDependable { return r.inline }
+
+// MovedFrom adds moved blocks from where the role and its inline policy were
+// when this Role had the id id at the stack's root.
+func (r *Role) MovedFrom(id string) {
+	stackbase.MovedFrom(r.role, id, "role")
+	stackbase.MovedFrom(r.inline, id, "inline")
+}
 
 // GrantPutMetricData lets the role publish custom metrics in one namespace only.
 func (r *Role) GrantPutMetricData(namespace string) {

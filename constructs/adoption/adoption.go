@@ -26,12 +26,14 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/snstopic"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/ssmparameter"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
 )
 
 // Props say which resources of the stack already exist.
 type Props struct {
-	// Region and AccountID build the SNS topic ARNs (a topic is imported by ARN).
-	Region, AccountID string
+	// Names builds the SNS topic ARNs (a topic is imported by ARN).
+	Names names.Env
 	// LogGroups are the log groups that exist: the Lambda runtime creates
 	// /aws/lambda/<function> on a function's first invocation.
 	LogGroups []string
@@ -68,7 +70,7 @@ func Apply(stack cdktf.TerraformStack, props Props) ([]Import, error) {
 		case cloudwatchdashboard.CloudwatchDashboard:
 			a.add(r, *r.DashboardNameInput())
 		case snstopic.SnsTopic:
-			a.add(r, fmt.Sprintf("arn:aws:sns:%s:%s:%s", props.Region, props.AccountID, *r.NameInput()))
+			a.add(r, props.Names.TopicARN(*r.NameInput()))
 		case secretsmanagersecret.SecretsmanagerSecret:
 			// A secret is imported by ARN, whose suffix AWS chose: read it by name.
 			name := *r.NameInput()

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
 )
 
 // Props configures a customer-managed key.
@@ -22,14 +23,14 @@ type Props struct {
 	AliasName string
 	// Description says what the key protects. Required.
 	Description string
-	// AccountID owns the key; its root administers it. Required.
-	AccountID string
-	// Region is where the key lives, for kms:ViaService conditions. Required.
-	Region string
+	// Names places the key: its AccountID owns it (the root administers it)
+	// and its Region is where it lives, for kms:ViaService conditions. Required.
+	Names names.Env
 	// DeletionWindowDays is the waiting period before deletion (default 30).
 	DeletionWindowDays int
-	// PreventDestroy adds lifecycle.prevent_destroy (production).
-	PreventDestroy bool
+	// Destroyable leaves lifecycle.prevent_destroy off (default: Terraform
+	// refuses to destroy the key).
+	Destroyable bool
 	// AccountUseViaServices lists the services (e.g. "dynamodb", "ssm") through
 	// which principals of the account that IAM authorises may use the key: what
 	// Terraform itself needs to create encrypted tables and parameters, and
@@ -85,10 +86,10 @@ func New(scope constructs.Construct, id string, props Props) (*Key, error) {
 		return nil, errors.New("cmk.Props.AliasName is required")
 	case props.Description == "":
 		return nil, errors.New("cmk.Props.Description is required")
-	case props.AccountID == "":
-		return nil, errors.New("cmk.Props.AccountID is required")
-	case props.Region == "":
-		return nil, errors.New("cmk.Props.Region is required")
+	case props.Names.AccountID == "":
+		return nil, errors.New("cmk.Props.Names.AccountID is required")
+	case props.Names.Region == "":
+		return nil, errors.New("cmk.Props.Names.Region is required")
 	}
 	if props.DeletionWindowDays == 0 {
 		props.DeletionWindowDays = 30
@@ -102,29 +103,29 @@ func New(scope constructs.Construct, id string, props Props) (*Key, error) {
 	k.policy = iamdoc.NewDocument(k, "policy")
 	k.policy.Add(iamdoc.Statement{
 		Sid:        "KeyAdministrationByAccount",
-		Principals: []iamdoc.Principal{{Type: "AWS", Identifiers: []string{iamdoc.AccountRoot(props.AccountID)}}},
+		Principals: []iamdoc.Principal{{Type: "AWS", Identifiers: []string{props.Names.AccountRoot()}}},
 		Actions:    AdminActions,
 		Resources:  []string{"*"},
 	})
 	if len(props.AccountUseViaServices) > 0 {
 		endpoints := make([]string, 0, len(props.AccountUseViaServices))
 		for _, s := range props.AccountUseViaServices {
-			endpoints = append(endpoints, iamdoc.ServiceEndpoint(s, props.Region))
+			endpoints = append(endpoints, props.Names.ServiceEndpoint(s))
 		}
 		k.policy.Add(iamdoc.Statement{
 			Sid:        "AccountUseOnlyThroughServices",
-			Principals: []iamdoc.Principal{{Type: "AWS", Identifiers: []string{iamdoc.AccountRoot(props.AccountID)}}},
+			Principals: []iamdoc.Principal{{Type: "AWS", Identifiers: []string{props.Names.AccountRoot()}}},
 			Actions:    ServiceUseActions,
 			Resources:  []string{"*"},
 			Conditions: []iamdoc.Condition{
 				{Test: "StringEquals", Variable: "kms:ViaService", Values: endpoints},
-				{Test: "StringEquals", Variable: "kms:CallerAccount", Values: []string{props.AccountID}},
+				{Test: "StringEquals", Variable: "kms:CallerAccount", Values: []string{props.Names.AccountID}},
 			},
 		})
 	}
 
 	var lifecycle *cdktf.TerraformResourceLifecycle
-	if props.PreventDestroy {
+	if !props.Destroyable {
 		lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
 	}
 	k.key = kmskey.NewKmsKey(k, jsii.String("key"), &kmskey.KmsKeyConfig{
@@ -161,10 +162,10 @@ func (k *Key) GrantSecretWriter(g iamdoc.Grantee, viaService string, more ...str
 // AllowLogGroup lets CloudWatch Logs encrypt the named log group with the key,
 // and no other log group (kms:EncryptionContext:aws:logs:arn).
 func (k *Key) AllowLogGroup(name string) {
-	k.logGroups = append(k.logGroups, fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", k.props.Region, k.props.AccountID, name))
+	k.logGroups = append(k.logGroups, k.props.Names.LogGroupARNs(name)[0])
 	k.policy.Put(iamdoc.Statement{
 		Sid:        "CloudWatchLogsEncryptTheServiceLogGroups",
-		Principals: []iamdoc.Principal{{Type: "Service", Identifiers: []string{"logs." + k.props.Region + ".amazonaws.com"}}},
+		Principals: []iamdoc.Principal{{Type: "Service", Identifiers: []string{k.props.Names.ServiceEndpoint("logs")}}},
 		Actions:    LogsActions,
 		Resources:  []string{"*"},
 		Conditions: []iamdoc.Condition{{Test: "ArnEquals", Variable: "kms:EncryptionContext:aws:logs:arn", Values: k.logGroups}},
@@ -178,7 +179,7 @@ func (k *Key) AllowLogGroup(name string) {
 func (k *Key) grant(g iamdoc.Grantee, actions []string, viaServices []string) {
 	endpoints := make([]string, 0, len(viaServices))
 	for _, s := range viaServices {
-		endpoints = append(endpoints, iamdoc.ServiceEndpoint(s, k.props.Region))
+		endpoints = append(endpoints, k.props.Names.ServiceEndpoint(s))
 	}
 	sid := fmt.Sprintf("%sUsesKeyVia%s", g.GranteeName(), joinTitle(viaServices))
 	for _, a := range actions {
@@ -195,7 +196,7 @@ func (k *Key) grant(g iamdoc.Grantee, actions []string, viaServices []string) {
 		Principals: []iamdoc.Principal{{Type: "AWS", Identifiers: []string{g.PrincipalArn()}}},
 		Actions:    k.granted[sid],
 		Resources:  []string{"*"},
-		Conditions: []iamdoc.Condition{via, {Test: "StringEquals", Variable: "kms:CallerAccount", Values: []string{k.props.AccountID}}},
+		Conditions: []iamdoc.Condition{via, {Test: "StringEquals", Variable: "kms:CallerAccount", Values: []string{k.props.Names.AccountID}}},
 	})
 }
 
@@ -208,8 +209,8 @@ func (k *Key) AllowRoles(sid string, roleArns []string, actions []string, viaSer
 		Actions:    actions,
 		Resources:  []string{"*"},
 		Conditions: []iamdoc.Condition{
-			{Test: "StringEquals", Variable: "kms:ViaService", Values: []string{iamdoc.ServiceEndpoint(viaService, k.props.Region)}},
-			{Test: "StringEquals", Variable: "kms:CallerAccount", Values: []string{k.props.AccountID}},
+			{Test: "StringEquals", Variable: "kms:ViaService", Values: []string{k.props.Names.ServiceEndpoint(viaService)}},
+			{Test: "StringEquals", Variable: "kms:CallerAccount", Values: []string{k.props.Names.AccountID}},
 		},
 	})
 }
@@ -221,12 +222,12 @@ func (k *Key) AllowRoles(sid string, roleArns []string, actions []string, viaSer
 func (k *Key) AllowAccountUseThrough(sid string, actions []string, service string) {
 	k.policy.Put(iamdoc.Statement{
 		Sid:        sid,
-		Principals: []iamdoc.Principal{{Type: "AWS", Identifiers: []string{iamdoc.AccountRoot(k.props.AccountID)}}},
+		Principals: []iamdoc.Principal{{Type: "AWS", Identifiers: []string{k.props.Names.AccountRoot()}}},
 		Actions:    actions,
 		Resources:  []string{"*"},
 		Conditions: []iamdoc.Condition{
-			{Test: "StringEquals", Variable: "kms:ViaService", Values: []string{iamdoc.ServiceEndpoint(service, k.props.Region)}},
-			{Test: "StringEquals", Variable: "kms:CallerAccount", Values: []string{k.props.AccountID}},
+			{Test: "StringEquals", Variable: "kms:ViaService", Values: []string{k.props.Names.ServiceEndpoint(service)}},
+			{Test: "StringEquals", Variable: "kms:CallerAccount", Values: []string{k.props.Names.AccountID}},
 		},
 	})
 }

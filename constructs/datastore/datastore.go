@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/phase-mirror/fp-calibration-infra/constructs/cmk"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
 )
 
 // Index names the application queries by.
@@ -29,16 +30,17 @@ const NonceWriteVersion = 1
 
 // Props configures the data store of one environment.
 type Props struct {
-	// Project prefixes the service's table names ("phase-mirror"). Required.
-	Project string
-	// Environment suffixes every name ("staging"). Required.
-	Environment string
+	// Names names the tables and the nonce parameter (Project and Environment required).
+	Names names.Env
 	// Key encrypts the tables and the nonce parameter. Required.
 	Key *cmk.Key
-	// DeletionProtection sets DynamoDB deletion protection on every table.
-	DeletionProtection bool
-	// PreventDestroy adds lifecycle.prevent_destroy to tables and the parameter.
-	PreventDestroy bool
+	// WithoutDeletionProtection turns DynamoDB deletion protection off on every
+	// table (default: on). The caller that sets it also records why, by
+	// suppressing policy.DynamoDBDeletionProtection on each table.
+	WithoutDeletionProtection bool
+	// Destroyable leaves lifecycle.prevent_destroy off on the tables and the
+	// parameter (default: Terraform refuses to destroy them).
+	Destroyable bool
 }
 
 // DataStore is the four tables and the redaction nonce parameter.
@@ -54,10 +56,10 @@ type DataStore struct {
 // New creates the data store with the names and schemas the application depends on.
 func New(scope constructs.Construct, id string, props Props) (*DataStore, error) {
 	switch {
-	case props.Project == "":
-		return nil, errors.New("datastore.Props.Project is required")
-	case props.Environment == "":
-		return nil, errors.New("datastore.Props.Environment is required")
+	case props.Names.Project == "":
+		return nil, errors.New("datastore.Props.Names.Project is required")
+	case props.Names.Environment == "":
+		return nil, errors.New("datastore.Props.Names.Environment is required")
 	case props.Key == nil:
 		return nil, errors.New("datastore.Props.Key is required")
 	}
@@ -65,12 +67,12 @@ func New(scope constructs.Construct, id string, props Props) (*DataStore, error)
 	constructs.NewConstruct_Override(d, scope, jsii.String(id))
 	str := func(name string) Attribute { return Attribute{Name: name, Type: "S"} }
 	table := func(id string, p TableProps) (*Table, error) {
-		p.Key, p.DeletionProtection, p.PreventDestroy = props.Key, props.DeletionProtection, props.PreventDestroy
+		p.Key, p.WithoutDeletionProtection, p.Destroyable = props.Key, props.WithoutDeletionProtection, props.Destroyable
 		return NewTable(d, id, p)
 	}
 	var err error
 	if d.ConsentTable, err = table("consent", TableProps{
-		Name:         props.Project + "-consent-store-" + props.Environment,
+		Name:         props.Names.ConsentTable(),
 		PartitionKey: str("orgId"),
 		// The application writes expiresAt as an ISO-8601 string, which TTL ignores:
 		// see README "Consent expiry".
@@ -79,23 +81,22 @@ func New(scope constructs.Construct, id string, props Props) (*DataStore, error)
 		return nil, err
 	}
 	if d.CalibrationTable, err = table("calibration", TableProps{
-		Name:         props.Project + "-calibration-store-" + props.Environment,
+		Name:         props.Names.CalibrationTable(),
 		PartitionKey: str("id"),
 		Indexes:      []Index{{Name: RuleIndex, PartitionKey: str("ruleId")}},
 	}); err != nil {
 		return nil, err
 	}
 	if d.FPEventsTable, err = table("fp_events", TableProps{
-		Name:         props.Project + "-fp-events-" + props.Environment,
+		Name:         props.Names.FPEventsTable(),
 		PartitionKey: str("id"),
 		Indexes:      []Index{{Name: FindingIndex, PartitionKey: str("findingId")}, {Name: RuleIndex, PartitionKey: str("ruleId")}},
 	}); err != nil {
 		return nil, err
 	}
-	// The legacy circuit breaker's name predates the project prefix; the application uses it as is.
 	sortKey := str("ruleId")
 	if d.BlockCounterTable, err = table("block_counter", TableProps{
-		Name:         "mirror-dissonance-block-counter-" + props.Environment,
+		Name:         props.Names.BlockCounterTable(),
 		PartitionKey: str("bucketKey"),
 		SortKey:      &sortKey,
 		TTLAttribute: "ttl",
@@ -104,11 +105,11 @@ func New(scope constructs.Construct, id string, props Props) (*DataStore, error)
 	}
 
 	var lifecycle *cdktf.TerraformResourceLifecycle
-	if props.PreventDestroy {
+	if !props.Destroyable {
 		lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
 	}
 	d.nonce = ssmparameter.NewSsmParameter(d, jsii.String("redaction_nonce"), &ssmparameter.SsmParameterConfig{
-		Name:        jsii.String("/guardian/redaction_nonce-" + props.Environment),
+		Name:        jsii.String(props.Names.NonceParameter()),
 		Description: jsii.String("Redaction nonce of the Phase Mirror FP Calibration Service. Set out of band; Terraform never overwrites it."),
 		Type:        jsii.String("SecureString"),
 		KeyId:       props.Key.Arn(),

@@ -5,6 +5,7 @@ package datastore
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -30,14 +31,17 @@ type Index struct {
 
 // TableProps configures an on-demand, CMK-encrypted table with PITR.
 type TableProps struct {
-	Name               string
-	PartitionKey       Attribute
-	SortKey            *Attribute
-	Indexes            []Index
-	TTLAttribute       string
-	Key                *cmk.Key
-	DeletionProtection bool
-	PreventDestroy     bool
+	Name         string
+	PartitionKey Attribute
+	SortKey      *Attribute
+	Indexes      []Index
+	TTLAttribute string
+	Key          *cmk.Key
+	// WithoutDeletionProtection turns DynamoDB deletion protection off
+	// (default: on). The caller records why with Table.Suppress.
+	WithoutDeletionProtection bool
+	// Destroyable leaves lifecycle.prevent_destroy off (default: on).
+	Destroyable bool
 }
 
 // Table is one DynamoDB table.
@@ -74,7 +78,7 @@ func NewTable(scope constructs.Construct, id string, props TableProps) (*Table, 
 		Name:                      jsii.String(props.Name),
 		BillingMode:               jsii.String("PAY_PER_REQUEST"),
 		HashKey:                   jsii.String(props.PartitionKey.Name),
-		DeletionProtectionEnabled: jsii.Bool(props.DeletionProtection),
+		DeletionProtectionEnabled: jsii.Bool(!props.WithoutDeletionProtection),
 		PointInTimeRecovery:       &dynamodbtable.DynamodbTablePointInTimeRecovery{Enabled: jsii.Bool(true)},
 		ServerSideEncryption: &dynamodbtable.DynamodbTableServerSideEncryption{
 			Enabled: jsii.Bool(true), KmsKeyArn: props.Key.Arn(),
@@ -102,15 +106,16 @@ func NewTable(scope constructs.Construct, id string, props TableProps) (*Table, 
 		defs = append(defs, &dynamodbtable.DynamodbTableAttribute{Name: jsii.String(a.Name), Type: jsii.String(a.Type)})
 	}
 	cfg.Attribute = &defs
-	if props.PreventDestroy {
+	if !props.Destroyable {
 		cfg.Lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
 	}
 	t.table = dynamodbtable.NewDynamodbTable(t, jsii.String("table"), cfg)
-	if !props.DeletionProtection {
-		policy.Suppress(t.table, policy.DynamoDBDeletionProtection.Name,
-			"deletion protection is off by this environment's settings (deletion_protection: false); the settings refuse that for production")
-	}
 	return t, nil
+}
+
+// Suppress records, on the table, that a synthesis rule does not apply to it and why.
+func (t *Table) Suppress(rule policy.Rule, reason string) {
+	policy.Suppress(t.table, rule.Name, reason)
 }
 
 // Name is the table's physical name (known at synthesis).
@@ -135,32 +140,57 @@ func (t *Table) IndexArn(index string) (string, error) {
 	return "", fmt.Errorf("table %s has no index %q", t.props.Name, index)
 }
 
-// DynamoDB actions used by grants.
+// DynamoDB data-plane actions the grants give.
 const (
-	GetItem    = "dynamodb:GetItem"
-	Query      = "dynamodb:Query"
-	Scan       = "dynamodb:Scan"
-	PutItem    = "dynamodb:PutItem"
-	UpdateItem = "dynamodb:UpdateItem"
+	GetItem = "dynamodb:GetItem"
+	Query   = "dynamodb:Query"
+	Scan    = "dynamodb:Scan"
+	PutItem = "dynamodb:PutItem"
 )
 
-// Grant gives grantee the actions on the table and on the named indexes only,
-// plus kms:Decrypt of the table's key through DynamoDB, whatever the actions:
-// DynamoDB decrypts the table key on behalf of the caller who accesses the
-// table (reads and writes alike), while the data keys it generates are made
-// by the DynamoDB service itself under the grant it created with the table
-// (AWS KMS Developer Guide, "How Amazon DynamoDB uses AWS KMS", Decrypt and
-// GenerateDataKey events). The statement id is the grantee's name followed by what.
-func (t *Table) Grant(g iamdoc.Grantee, what string, actions []string, indexes ...string) error {
-	resources := []string{*t.Arn()}
-	for _, ix := range indexes {
-		arn, err := t.IndexArn(ix)
-		if err != nil {
-			return err
-		}
-		resources = append(resources, arn)
+// DataActions are every data-plane action a grant of this package can give.
+var DataActions = []string{GetItem, PutItem, Query, Scan}
+
+// GrantReadData lets grantee read items of the table by key (GetItem, Query).
+func (t *Table) GrantReadData(g iamdoc.Grantee) {
+	t.grant(g, "Reads"+t.title(), []string{GetItem, Query}, *t.Arn())
+}
+
+// GrantWriteData lets grantee add items to the table (PutItem): never update
+// or delete them.
+func (t *Table) GrantWriteData(g iamdoc.Grantee) {
+	t.grant(g, "Writes"+t.title(), []string{PutItem}, *t.Arn())
+}
+
+// GrantQueryIndex lets grantee query and scan the table and one of its
+// indexes, and no other index.
+func (t *Table) GrantQueryIndex(g iamdoc.Grantee, index string) error {
+	arn, err := t.IndexArn(index)
+	if err != nil {
+		return err
 	}
+	t.grant(g, "Queries"+t.title()+camel(index), []string{Query, Scan}, *t.Arn(), arn)
+	return nil
+}
+
+// grant gives grantee the actions on resources, plus kms:Decrypt of the
+// table's key through DynamoDB, whatever the actions: DynamoDB decrypts the
+// table key on behalf of the caller who accesses the table (reads and writes
+// alike), while the data keys it generates are made by the DynamoDB service
+// itself under the grant it created with the table (AWS KMS Developer Guide,
+// "How Amazon DynamoDB uses AWS KMS", Decrypt and GenerateDataKey events).
+func (t *Table) grant(g iamdoc.Grantee, what string, actions []string, resources ...string) {
 	g.AddToPrincipalPolicy(iamdoc.Statement{Sid: g.GranteeName() + what, Actions: actions, Resources: resources})
 	t.props.Key.GrantDecrypt(g, "dynamodb")
-	return nil
+}
+
+// title is the table's construct id in CamelCase ("fp_events" -> "FpEvents"), for statement ids.
+func (t *Table) title() string { return camel(*t.Node().Id()) }
+
+func camel(s string) string {
+	out := ""
+	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == '_' || r == '-' }) {
+		out += strings.ToUpper(w[:1]) + w[1:]
+	}
+	return out
 }

@@ -123,11 +123,3 @@ func sorted(in []string) []string {
 	sort.Strings(out)
 	return out
 }
-
-// ServiceEndpoint is the kms:ViaService value of an AWS service in a region.
-func ServiceEndpoint(service, region string) string {
-	return service + "." + region + ".amazonaws.com"
-}
-
-// AccountRoot is the ARN that stands for an account in a resource policy.
-func AccountRoot(accountID string) string { return "arn:aws:iam::" + accountID + ":root" }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/phase-mirror/fp-calibration-infra/constructs/cmk"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/stackbase"
 )
 
 // LogGroupProps configures a Lambda function's log group.
@@ -52,8 +54,12 @@ func NewLogGroup(scope constructs.Construct, id string, props LogGroupProps) (*L
 	return l, nil
 }
 
+// MovedFrom adds a moved block from where the group was when this LogGroup
+// had the id id at the stack's root.
+func (l *LogGroup) MovedFrom(id string) { stackbase.MovedFrom(l.group, id, "group") }
+
 // Name is the log group's name.
-func (l *LogGroup) Name() string { return "/aws/lambda/" + l.props.FunctionName }
+func (l *LogGroup) Name() string { return names.LogGroup(l.props.FunctionName) }
 
 // Arn is the log group's ARN (without the ":*" suffix).
 func (l *LogGroup) Arn() *string { return l.group.Arn() }

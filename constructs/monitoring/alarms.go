@@ -8,6 +8,8 @@ package monitoring
 import (
 	"fmt"
 	"sort"
+
+	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
 )
 
 // Severity routes an alarm to a topic.
@@ -18,9 +20,6 @@ const (
 	Critical Severity = "critical"
 	Warning  Severity = "warning"
 )
-
-// Namespace is where the application publishes its custom metrics.
-const Namespace = "PhaseMirror/FPCalibration"
 
 // Metric names the application must publish (see README "Metrics the application must publish").
 const (
@@ -82,8 +81,9 @@ type Function struct {
 
 // Inputs are what AlarmSpecs watches.
 type Inputs struct {
-	Project, Environment string
-	Tables               []Table
+	// Names names the alarms (Project and Environment) and places them.
+	Names  names.Env
+	Tables []Table
 	// ThrottleCriticalTable is the table whose throttling is critical (the others are warnings).
 	ThrottleCriticalTable string
 	Functions             []Function
@@ -96,10 +96,10 @@ type Inputs struct {
 
 // AlarmSpecs returns every alarm of the environment, sorted by name.
 func AlarmSpecs(in Inputs) []AlarmSpec {
-	name := func(what string) string { return in.Project + "-" + what + "-" + in.Environment }
-	env := map[string]string{"Environment": in.Environment}
+	name := in.Names.Alarm
+	env := map[string]string{"Environment": in.Names.Environment}
 	custom := func(metric, stat string) *MetricRef {
-		return &MetricRef{Namespace: Namespace, Name: metric, Stat: stat, Dimensions: env}
+		return &MetricRef{Namespace: names.MetricNamespace, Name: metric, Stat: stat, Dimensions: env}
 	}
 	specs := []AlarmSpec{
 		{Name: name("consent-check-failures"), Runbook: "consent-check-failures", Severity: Critical,

@@ -6,11 +6,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
 )
 
 func sampleInputs() Inputs {
 	return Inputs{
-		Project: "phase-mirror", Environment: "staging",
+		Names: names.Env{Project: "phase-mirror", Environment: "staging", Region: "us-east-1", AccountID: "111111111111"},
 		Tables: []Table{
 			{Short: "consent-store", Name: "phase-mirror-consent-store-staging"},
 			{Short: "calibration-store", Name: "phase-mirror-calibration-store-staging", Indexes: []string{"rule-index"}},
@@ -164,7 +166,7 @@ func TestAlarmsAndRunbooksAreInStep(t *testing.T) {
 }
 
 func TestDashboardBody(t *testing.T) {
-	p := Props{Inputs: sampleInputs(), Region: "us-east-1", AccountID: "111111111111",
+	p := Props{Inputs: sampleInputs(),
 		LogGroups: map[string]string{"fp-ingestion": "/aws/lambda/fp", "salt-rotator": "/aws/lambda/rot"}}
 	specs := AlarmSpecs(p.Inputs)
 	body, err := DashboardBody(p, specs)

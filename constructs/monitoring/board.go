@@ -8,10 +8,8 @@ import (
 	"strings"
 
 	"github.com/phase-mirror/fp-calibration-infra/constructs/monitoring/dashboard"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
 )
-
-// DashboardName is the dashboard the operators know.
-func DashboardName(env string) string { return "PhaseMirror-FPCalibration-" + env }
 
 // DashboardBody builds the environment's dashboard: alarm status, table
 // capacity and throttles, Lambda invocations, errors and duration, the
@@ -19,7 +17,7 @@ func DashboardName(env string) string { return "PhaseMirror-FPCalibration-" + en
 func DashboardBody(p Props, specs []AlarmSpec) (string, error) {
 	var b dashboard.Builder
 	metric := func(title, stat string, metrics []dashboard.Metric, markers ...dashboard.Marker) dashboard.MetricProperties {
-		props := dashboard.MetricProperties{Title: title, Region: p.Region, View: "timeSeries", Period: 300, Stat: stat, Metrics: metrics}
+		props := dashboard.MetricProperties{Title: title, Region: p.Names.Region, View: "timeSeries", Period: 300, Stat: stat, Metrics: metrics}
 		if len(markers) > 0 {
 			props.Annotations = &dashboard.HorizontalMarker{Horizontal: markers}
 		}
@@ -44,12 +42,12 @@ func DashboardBody(p Props, specs []AlarmSpec) (string, error) {
 		return out
 	}
 	custom := func(name, stat string) dashboard.Metric {
-		return dashboard.Metric{Namespace: Namespace, Name: name, Dimensions: [][2]string{{"Environment", p.Environment}}, Stat: stat, Label: name + " (" + stat + ")"}
+		return dashboard.Metric{Namespace: names.MetricNamespace, Name: name, Dimensions: [][2]string{{"Environment", p.Names.Environment}}, Stat: stat, Label: name + " (" + stat + ")"}
 	}
 	var alarmArns []string
 	runbooks := map[string]bool{}
 	for _, s := range specs {
-		alarmArns = append(alarmArns, fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s", p.Region, p.AccountID, s.Name))
+		alarmArns = append(alarmArns, p.Names.AlarmARN(s.Name))
 		runbooks[s.Runbook] = true
 	}
 	var links []string
@@ -59,7 +57,7 @@ func DashboardBody(p Props, specs []AlarmSpec) (string, error) {
 	sort.Strings(links)
 
 	// One line: a newline in the body survives the JSON but not cdktf's HCL rendering.
-	b.Add("text", 24, 2, dashboard.TextProperties{Markdown: fmt.Sprintf("**FP Calibration Service — %s** · %d alarms · runbooks: %s", p.Environment, len(specs), strings.Join(links, ", "))})
+	b.Add("text", 24, 2, dashboard.TextProperties{Markdown: fmt.Sprintf("**FP Calibration Service — %s** · %d alarms · runbooks: %s", p.Names.Environment, len(specs), strings.Join(links, ", "))})
 	b.Add("alarm", 24, 4, dashboard.AlarmProperties{Title: "Alarm status", Alarms: alarmArns})
 	b.Add("metric", 12, 6, metric("DynamoDB consumed capacity", "Sum", perTable("ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits")))
 	b.Add("metric", 12, 6, metric("DynamoDB throttled requests", "Sum", perTable("ReadThrottleEvents", "WriteThrottleEvents")))
@@ -73,10 +71,10 @@ func DashboardBody(p Props, specs []AlarmSpec) (string, error) {
 		dashboard.Marker{Label: "latency alarm", Value: 1000}))
 	var sources []string
 	for _, f := range p.Functions {
-		sources = append(sources, "'/aws/lambda/"+f.Name+"'")
+		sources = append(sources, "'"+names.LogGroup(f.Name)+"'")
 	}
 	b.Add("log", 24, 6, dashboard.LogProperties{
-		Title: "Recent errors (all functions)", Region: p.Region, View: "table",
+		Title: "Recent errors (all functions)", Region: p.Names.Region, View: "table",
 		Query: "SOURCE " + strings.Join(sources, " | SOURCE ") + " | " + errorsQuery + " | sort @timestamp desc | limit 50",
 	})
 	return b.Body()
@@ -93,17 +91,16 @@ type SavedQuery struct {
 
 // SavedQueries are the saved Logs Insights queries of the environment.
 func SavedQueries(p Props) []SavedQuery {
-	prefix := p.Project + "/" + p.Environment + "/"
 	var all []string
 	for _, short := range slices.Sorted(maps.Keys(p.LogGroups)) {
 		all = append(all, p.LogGroups[short])
 	}
 	return []SavedQuery{
-		{ID: "errors_by_function", Name: prefix + "errors-by-function", LogGroups: all,
+		{ID: "errors_by_function", Name: p.Names.SavedQuery("errors-by-function"), LogGroups: all,
 			Query: errorsQuery + " | stats count(*) as errors by @log | sort errors desc"},
-		{ID: "slowest_ingestions", Name: prefix + "slowest-fp-ingestions", LogGroups: []string{p.LogGroups["fp-ingestion"]},
+		{ID: "slowest_ingestions", Name: p.Names.SavedQuery("slowest-fp-ingestions"), LogGroups: []string{p.LogGroups["fp-ingestion"]},
 			Query: `filter @type = "REPORT" | fields @timestamp, @requestId, @duration, @billedDuration, @maxMemoryUsed | sort @duration desc | limit 25`},
-		{ID: "salt_rotation_history", Name: prefix + "salt-rotation-history", LogGroups: []string{p.LogGroups["salt-rotator"]},
+		{ID: "salt_rotation_history", Name: p.Names.SavedQuery("salt-rotation-history"), LogGroups: []string{p.LogGroups["salt-rotator"]},
 			Query: `fields @timestamp, @message | filter @message like /rotation step/ | parse @message "rotation step * of * (version *) *" as step, secret, version, outcome | sort @timestamp desc | limit 100`},
 	}
 }

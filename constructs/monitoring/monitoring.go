@@ -24,7 +24,6 @@ import (
 // Props configures the monitoring of one environment.
 type Props struct {
 	Inputs
-	Region, AccountID string
 	// Key encrypts the topics. Required.
 	Key *cmk.Key
 	// CriticalEmails and WarningEmails subscribe to the topics.
@@ -60,8 +59,8 @@ func New(scope constructs.Construct, id string, props Props) (*Monitoring, error
 		name string
 		set  bool
 	}{
-		{"Project", props.Project != ""}, {"Environment", props.Environment != ""}, {"Region", props.Region != ""},
-		{"AccountID", props.AccountID != ""}, {"Tables", len(props.Tables) > 0}, {"Functions", len(props.Functions) > 0},
+		{"Names.Project", props.Names.Project != ""}, {"Names.Environment", props.Names.Environment != ""}, {"Names.Region", props.Names.Region != ""},
+		{"Names.AccountID", props.Names.AccountID != ""}, {"Tables", len(props.Tables) > 0}, {"Functions", len(props.Functions) > 0},
 	} {
 		if !p.set {
 			return nil, fmt.Errorf("monitoring.Props.%s is required", p.name)
@@ -71,7 +70,7 @@ func New(scope constructs.Construct, id string, props Props) (*Monitoring, error
 	constructs.NewConstruct_Override(m, scope, jsii.String(id))
 	m.Specs = AlarmSpecs(props.Inputs)
 
-	alarmPattern := fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s-*-%s", props.Region, props.AccountID, props.Project, props.Environment)
+	alarmPattern := props.Names.AlarmARN(props.Names.Alarm("*"))
 	m.allowAlarmsToUseKey(alarmPattern)
 	for _, sev := range []struct {
 		severity Severity
@@ -101,15 +100,18 @@ func New(scope constructs.Construct, id string, props Props) (*Monitoring, error
 func (m *Monitoring) allowAlarmsToUseKey(alarmPattern string) {
 	m.props.Key.AllowServicePrincipal("CloudWatchAlarmsPublishToEncryptedTopics", "cloudwatch.amazonaws.com",
 		[]string{"kms:Decrypt", "kms:GenerateDataKey*"},
-		iamdoc.Condition{Test: "StringEquals", Variable: "aws:SourceAccount", Values: []string{m.props.AccountID}},
+		iamdoc.Condition{Test: "StringEquals", Variable: "aws:SourceAccount", Values: []string{m.props.Names.AccountID}},
 		iamdoc.Condition{Test: "ArnLike", Variable: "aws:SourceArn", Values: []string{alarmPattern}},
 	)
 }
 
 // TopicName is the name of a severity's topic.
 func (m *Monitoring) TopicName(s Severity) string {
-	return m.props.Project + "-" + string(s) + "-alerts-" + m.props.Environment
+	return m.props.Names.Topic(string(s))
 }
+
+// DashboardName is the environment's dashboard.
+func (m *Monitoring) DashboardName() string { return m.props.Names.Dashboard() }
 
 // TopicArn is the ARN of a severity's topic.
 func (m *Monitoring) TopicArn(s Severity) *string { return m.topics[s].Arn() }
@@ -118,7 +120,7 @@ func (m *Monitoring) topic(severity Severity, emails []string, alarmPattern stri
 	id := string(severity)
 	topic := snstopic.NewSnsTopic(m, jsii.String(id+"_topic"), &snstopic.SnsTopicConfig{
 		Name:           jsii.String(m.TopicName(severity)),
-		DisplayName:    jsii.String(fmt.Sprintf("Phase Mirror %s alerts (%s)", severity, m.props.Environment)),
+		DisplayName:    jsii.String(fmt.Sprintf("Phase Mirror %s alerts (%s)", severity, m.props.Names.Environment)),
 		KmsMasterKeyId: m.props.Key.Arn(),
 	})
 	m.topics[severity] = topic
@@ -130,7 +132,7 @@ func (m *Monitoring) topic(severity Severity, emails []string, alarmPattern stri
 			Actions:    []string{"sns:Publish"},
 			Resources:  []string{*topic.Arn()},
 			Conditions: []iamdoc.Condition{
-				{Test: "StringEquals", Variable: "aws:SourceAccount", Values: []string{m.props.AccountID}},
+				{Test: "StringEquals", Variable: "aws:SourceAccount", Values: []string{m.props.Names.AccountID}},
 				{Test: "ArnLike", Variable: "aws:SourceArn", Values: []string{alarmPattern}},
 			},
 		},
@@ -201,7 +203,7 @@ func (m *Monitoring) dashboard(alarms []cdktf.ITerraformDependable) error {
 		return err
 	}
 	cloudwatchdashboard.NewCloudwatchDashboard(m, jsii.String("dashboard"), &cloudwatchdashboard.CloudwatchDashboardConfig{
-		DashboardName: jsii.String(DashboardName(m.props.Environment)),
+		DashboardName: jsii.String(m.props.Names.Dashboard()),
 		DashboardBody: jsii.String(body),
 		DependsOn:     &alarms,
 	})

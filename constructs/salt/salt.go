@@ -19,22 +19,26 @@ import (
 
 	"github.com/phase-mirror/fp-calibration-infra/constructs/cmk"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
 )
 
-// RotatorTimeoutSeconds is the rotation function's timeout.
+// RotatorTimeoutSeconds is the timeout the rotation function needs: a
+// rotation is four short Secrets Manager calls.
 const RotatorTimeoutSeconds = 30
 
 // MonthlySchedule rotates at 00:00 UTC on the first day of every month.
 const MonthlySchedule = "cron(0 0 1 * ? *)"
 
-// ParameterStoreReferencePrefix is where Parameter Store exposes Secrets Manager secrets.
-const ParameterStoreReferencePrefix = "/aws/reference/secretsmanager/"
-
-// RotatorRole is the execution role of the rotation function.
-type RotatorRole interface {
+// Rotator is the rotation function's identity (function.Identity): its
+// name, execution role, timeout and log group.
+type Rotator interface {
 	iamdoc.Grantee
+	Name() string
 	Arn() *string
+	TimeoutSeconds() int
+	// PolicyDependable and LogsDependable are what the function must not run before.
 	PolicyDependable() cdktf.ITerraformDependable
+	LogsDependable() cdktf.ITerraformDependable
 }
 
 // RotatorPackage is the rotation function's deployment package.
@@ -47,29 +51,22 @@ type RotatorPackage struct {
 
 // Props configures the HMAC salt secret and its rotation.
 type Props struct {
-	// Name is the secret's name. Required.
-	Name string
+	// Names names the secret (SaltSecret), its age check rule
+	// (SaltAgeCheckRule) and places them in an account and region. Required.
+	Names names.Env
 	// Key encrypts the secret. Required.
 	Key *cmk.Key
-	// AccountID is the account whose Secrets Manager may invoke the rotator. Required.
-	AccountID string
 	// RecoveryWindowDays is how long a deleted secret can be restored (7-30). Required.
 	RecoveryWindowDays int
-	// PreventDestroy adds lifecycle.prevent_destroy to the secret (production).
-	PreventDestroy bool
-	// RotatorFunctionName names the rotation Lambda. Required.
-	RotatorFunctionName string
-	// RotatorRole is the rotation Lambda's execution role. Required.
-	RotatorRole RotatorRole
+	// Destroyable leaves lifecycle.prevent_destroy off on the secret (default:
+	// Terraform refuses to destroy it).
+	Destroyable bool
+	// Rotator is the rotation Lambda's identity. Required.
+	Rotator Rotator
 	// RotatorPackage is the rotation Lambda's code. Required.
 	RotatorPackage RotatorPackage
-	// RotatorDependsOn are resources the function needs first (its log group).
-	RotatorDependsOn []cdktf.ITerraformDependable
 	// Schedule is the rotation schedule (default MonthlySchedule).
 	Schedule string
-	// AgeCheckRuleName names the EventBridge rule that asks the rotator, twice
-	// a day, whether the salt rotated within AgeCheckMaxDays. Required.
-	AgeCheckRuleName string
 	// AgeCheckMaxDays is the oldest the current salt may be (default 35).
 	AgeCheckMaxDays int
 }
@@ -91,22 +88,18 @@ type Salt struct {
 // New creates the secret and wires its rotation.
 func New(scope constructs.Construct, id string, props Props) (*Salt, error) {
 	switch {
-	case props.Name == "":
-		return nil, errors.New("salt.Props.Name is required")
+	case props.Names.Environment == "" || props.Names.Project == "":
+		return nil, errors.New("salt.Props.Names needs Project and Environment: they name the secret")
 	case props.Key == nil:
 		return nil, errors.New("salt.Props.Key is required")
-	case props.AccountID == "":
-		return nil, errors.New("salt.Props.AccountID is required")
+	case props.Names.AccountID == "" || props.Names.Region == "":
+		return nil, errors.New("salt.Props.Names needs AccountID and Region: only this account's Secrets Manager may invoke the rotator")
 	case props.RecoveryWindowDays < 7 || props.RecoveryWindowDays > 30:
 		return nil, errors.New("salt.Props.RecoveryWindowDays must be 7 to 30")
-	case props.RotatorFunctionName == "":
-		return nil, errors.New("salt.Props.RotatorFunctionName is required")
-	case props.RotatorRole == nil:
-		return nil, errors.New("salt.Props.RotatorRole is required")
+	case props.Rotator == nil:
+		return nil, errors.New("salt.Props.Rotator is required")
 	case props.RotatorPackage.ZipPath == "" || props.RotatorPackage.SHA256 == "":
 		return nil, errors.New("salt.Props.RotatorPackage is required")
-	case props.AgeCheckRuleName == "":
-		return nil, errors.New("salt.Props.AgeCheckRuleName is required")
 	}
 	if props.Schedule == "" {
 		props.Schedule = MonthlySchedule
@@ -118,35 +111,35 @@ func New(scope constructs.Construct, id string, props Props) (*Salt, error) {
 	constructs.NewConstruct_Override(s, scope, jsii.String(id))
 
 	var lifecycle *cdktf.TerraformResourceLifecycle
-	if props.PreventDestroy {
+	if !props.Destroyable {
 		lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
 	}
 	s.secret = secretsmanagersecret.NewSecretsmanagerSecret(s, jsii.String("secret"), &secretsmanagersecret.SecretsmanagerSecretConfig{
-		Name:                 jsii.String(props.Name),
-		Description:          jsii.String("HMAC salt of the FP Calibration anonymizer: 64 lowercase hex characters, generated and rotated by " + props.RotatorFunctionName),
+		Name:                 jsii.String(props.Names.SaltSecret()),
+		Description:          jsii.String("HMAC salt of the FP Calibration anonymizer: 64 lowercase hex characters, generated and rotated by " + props.Rotator.Name()),
 		KmsKeyId:             props.Key.Arn(),
 		RecoveryWindowInDays: jsii.Number(float64(props.RecoveryWindowDays)),
 		Lifecycle:            lifecycle,
 	})
 
-	s.GrantRotation(props.RotatorRole)
+	s.GrantRotation(props.Rotator)
 	asset := cdktf.NewTerraformAsset(s, jsii.String("rotator_package"), &cdktf.TerraformAssetConfig{
 		Path: jsii.String(props.RotatorPackage.ZipPath),
 		Type: cdktf.AssetType_FILE,
 	})
 	// The function never runs before its permissions and its log group exist.
-	deps := append([]cdktf.ITerraformDependable{props.RotatorRole.PolicyDependable()}, props.RotatorDependsOn...)
+	deps := []cdktf.ITerraformDependable{props.Rotator.PolicyDependable(), props.Rotator.LogsDependable()}
 	s.function = lambdafunction.NewLambdaFunction(s, jsii.String("rotator"), &lambdafunction.LambdaFunctionConfig{
-		FunctionName:   jsii.String(props.RotatorFunctionName),
-		Description:    jsii.String("Rotates the HMAC salt secret " + props.Name),
-		Role:           props.RotatorRole.Arn(),
+		FunctionName:   jsii.String(props.Rotator.Name()),
+		Description:    jsii.String("Rotates the HMAC salt secret " + props.Names.SaltSecret()),
+		Role:           props.Rotator.Arn(),
 		Runtime:        jsii.String("provided.al2023"),
 		Architectures:  jsii.Strings("arm64"),
 		Handler:        jsii.String("bootstrap"),
 		Filename:       asset.Path(),
 		SourceCodeHash: jsii.String(props.RotatorPackage.SHA256),
 		MemorySize:     jsii.Number(128),
-		Timeout:        jsii.Number(RotatorTimeoutSeconds),
+		Timeout:        jsii.Number(float64(props.Rotator.TimeoutSeconds())),
 		DependsOn:      &deps,
 	})
 	permission := lambdapermission.NewLambdaPermission(s, jsii.String("invoke_by_secrets_manager"), &lambdapermission.LambdaPermissionConfig{
@@ -155,7 +148,7 @@ func New(scope constructs.Construct, id string, props Props) (*Salt, error) {
 		FunctionName:  s.function.FunctionName(),
 		Principal:     jsii.String("secretsmanager.amazonaws.com"),
 		SourceArn:     s.secret.Arn(),
-		SourceAccount: jsii.String(props.AccountID),
+		SourceAccount: jsii.String(props.Names.AccountID),
 	})
 	secretsmanagersecretrotation.NewSecretsmanagerSecretRotation(s, jsii.String("rotation"), &secretsmanagersecretrotation.SecretsmanagerSecretRotationConfig{
 		SecretId:          s.secret.Id(),
@@ -170,13 +163,13 @@ func New(scope constructs.Construct, id string, props Props) (*Salt, error) {
 // ageCheck schedules the rotator's age check: if the salt has not rotated for
 // AgeCheckMaxDays the function fails, and its errors alarm fires.
 func (s *Salt) ageCheck() error {
-	input, err := json.Marshal(map[string]any{"Step": "checkRotationAge", "SecretId": s.props.Name, "MaxAgeDays": s.props.AgeCheckMaxDays})
+	input, err := json.Marshal(map[string]any{"Step": "checkRotationAge", "SecretId": s.Name(), "MaxAgeDays": s.props.AgeCheckMaxDays})
 	if err != nil {
 		return err
 	}
 	rule := cloudwatcheventrule.NewCloudwatchEventRule(s, jsii.String("age_check_schedule"), &cloudwatcheventrule.CloudwatchEventRuleConfig{
-		Name:               jsii.String(s.props.AgeCheckRuleName),
-		Description:        jsii.String(fmt.Sprintf("Fails the salt rotator if %s has not rotated for %d days", s.props.Name, s.props.AgeCheckMaxDays)),
+		Name:               jsii.String(s.props.Names.SaltAgeCheckRule()),
+		Description:        jsii.String(fmt.Sprintf("Fails the salt rotator if %s has not rotated for %d days", s.Name(), s.props.AgeCheckMaxDays)),
 		ScheduleExpression: jsii.String(AgeCheckSchedule),
 	})
 	permission := lambdapermission.NewLambdaPermission(s, jsii.String("invoke_by_age_check"), &lambdapermission.LambdaPermissionConfig{
@@ -185,7 +178,7 @@ func (s *Salt) ageCheck() error {
 		FunctionName:  s.function.FunctionName(),
 		Principal:     jsii.String("events.amazonaws.com"),
 		SourceArn:     rule.Arn(),
-		SourceAccount: jsii.String(s.props.AccountID),
+		SourceAccount: jsii.String(s.props.Names.AccountID),
 	})
 	cloudwatcheventtarget.NewCloudwatchEventTarget(s, jsii.String("age_check_target"), &cloudwatcheventtarget.CloudwatchEventTargetConfig{
 		Rule:      rule.Name(),
@@ -198,13 +191,13 @@ func (s *Salt) ageCheck() error {
 }
 
 // Name is the secret's name.
-func (s *Salt) Name() string { return s.props.Name }
+func (s *Salt) Name() string { return s.props.Names.SaltSecret() }
 
 // Arn is the secret's ARN.
 func (s *Salt) Arn() *string { return s.secret.Arn() }
 
 // ParameterName is the name the application passes to SSM GetParameter.
-func (s *Salt) ParameterName() string { return ParameterStoreReferencePrefix + s.props.Name }
+func (s *Salt) ParameterName() string { return s.props.Names.SaltParameterReference() }
 
 // RotatorFunctionName is the rotation function's name.
 func (s *Salt) RotatorFunctionName() *string { return s.function.FunctionName() }
@@ -228,12 +221,12 @@ func (s *Salt) GrantRead(g iamdoc.Grantee) {
 // GrantReadThroughParameterStore lets grantee read the salt with SSM
 // GetParameter on the reference path, which Parameter Store serves by calling
 // Secrets Manager with the caller's own permissions (so GrantRead is needed too).
-func (s *Salt) GrantReadThroughParameterStore(g iamdoc.Grantee, region string) {
+func (s *Salt) GrantReadThroughParameterStore(g iamdoc.Grantee) {
 	s.GrantRead(g)
 	g.AddToPrincipalPolicy(iamdoc.Statement{
 		Sid:       g.GranteeName() + "ReadsTheSaltThroughParameterStore",
 		Actions:   []string{"ssm:GetParameter"},
-		Resources: []string{"arn:aws:ssm:" + region + ":" + s.props.AccountID + ":parameter" + s.ParameterName()},
+		Resources: []string{s.props.Names.ParameterARN(s.ParameterName())},
 	})
 }
 

@@ -19,8 +19,8 @@ func (s *Stack) adopt() error {
 	}
 	var err error
 	s.Imports, err = adoption.Apply(s.Stack, adoption.Props{
-		Region: s.Env.Region, AccountID: s.Env.AccountID,
-		LogGroups: []string{s.LogGroups.FPIngestion.Name(), s.LogGroups.CalibrationQuery.Name()},
+		Names:     s.Names,
+		LogGroups: []string{s.Functions.FPIngestion.LogGroup.Name(), s.Functions.CalibrationQuery.LogGroup.Name()},
 		Alarms:    s.Env.Adopt.Alarms,
 	})
 	var unknown *adoption.UnknownAlarmError

@@ -3,9 +3,7 @@ package service
 import (
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/phase-mirror/fp-calibration-infra/constructs/access"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/datastore"
-	"github.com/phase-mirror/fp-calibration-infra/constructs/logs"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/monitoring"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/stackbase"
 )
@@ -37,19 +35,12 @@ func (s *Stack) outputs() {
 	s.output("salt_rotator_function_arn", s.Salt.RotatorFunctionArn(), "ARN of the salt rotation function")
 	s.output("critical_alerts_topic_arn", s.Monitoring.TopicArn(monitoring.Critical), "SNS topic of critical alarms ("+s.Monitoring.TopicName(monitoring.Critical)+")")
 	s.output("warning_alerts_topic_arn", s.Monitoring.TopicArn(monitoring.Warning), "SNS topic of warning alarms ("+s.Monitoring.TopicName(monitoring.Warning)+")")
-	s.output("dashboard_name", jsii.String(monitoring.DashboardName(s.Env.Name)), "CloudWatch dashboard of the environment")
-	for _, r := range []struct {
-		prefix string
-		role   *access.Role
-		logs   *logs.LogGroup
-	}{
-		{"fp_ingestion", s.Roles.FPIngestion, s.LogGroups.FPIngestion},
-		{"calibration_query", s.Roles.CalibrationQuery, s.LogGroups.CalibrationQuery},
-		{"salt_rotator", s.Roles.SaltRotator, s.LogGroups.SaltRotator},
-	} {
-		s.output(r.prefix+"_role_name", jsii.String(r.role.Name()), "Execution role of the "+r.logs.FunctionName()+" function")
-		s.output(r.prefix+"_role_arn", r.role.Arn(), "ARN of the execution role of "+r.logs.FunctionName())
-		s.output(r.prefix+"_log_group_name", jsii.String(r.logs.Name()), "Log group of "+r.logs.FunctionName())
+	s.output("dashboard_name", jsii.String(s.Monitoring.DashboardName()), "CloudWatch dashboard of the environment")
+	for _, f := range s.Functions.All() {
+		prefix := snake(f.Short())
+		s.output(prefix+"_role_name", jsii.String(f.Role.Name()), "Execution role of the "+f.Name()+" function")
+		s.output(prefix+"_role_arn", f.Arn(), "ARN of the execution role of "+f.Name())
+		s.output(prefix+"_log_group_name", jsii.String(f.LogGroup.Name()), "Log group of "+f.Name())
 	}
 }
 

@@ -2,13 +2,9 @@ package statestore
 
 import (
 	"errors"
-	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamopenidconnectprovider"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicy"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucket"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketlifecycleconfiguration"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketownershipcontrols"
@@ -18,24 +14,28 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketversioning"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
-	"github.com/phase-mirror/fp-calibration-infra/config"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/access"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/cmk"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/datastore"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/pins"
-	"github.com/phase-mirror/fp-calibration-infra/constructs/policy"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/stackbase"
 )
 
-// GitHubOIDCHost is the issuer of GitHub Actions' OIDC tokens.
-const GitHubOIDCHost = "token.actions.githubusercontent.com"
-
-// BootstrapStackName is the bootstrap stack of an environment's account.
-func BootstrapStackName(env string) string { return "state-bootstrap-" + env }
-
-// StateBucketName is the state bucket of an environment's account.
-func StateBucketName(env config.Environment) string {
-	return env.ProjectName + "-tfstate-" + env.AccountID + "-" + env.Region
+// BootstrapProps configure the state-bootstrap stack of one environment's account.
+type BootstrapProps struct {
+	// Names names the bucket, keys, lock table and roles (all fields required).
+	Names names.Env
+	// KeyPrefix is the state objects' key prefix. Required.
+	KeyPrefix string
+	// LockTable makes the DynamoDB lock table (settings: state.lock "dynamodb").
+	LockTable bool
+	// GitHubRepository is the repository whose workflows may assume the CI roles. Required.
+	GitHubRepository string
+	// Functions are the environment's Lambda function names; RotatorFunction is the salt rotator.
+	Functions       []string
+	RotatorFunction string
 }
 
 // Bootstrap is the state-bootstrap stack of one environment's account.
@@ -43,36 +43,39 @@ type Bootstrap struct {
 	Stack  cdktf.TerraformStack
 	Key    *cmk.Key
 	Bucket s3bucket.S3Bucket
-	// LockTable is the DynamoDB lock table (settings: state.lock "dynamodb"), else nil.
-	LockTable  *datastore.Table
-	DeployRole iamrole.IamRole
-	PlanRole   iamrole.IamRole
+	// LockTable is the DynamoDB lock table (BootstrapProps.LockTable), else nil.
+	LockTable *datastore.Table
+	CI        *access.CIRoles
+	props     BootstrapProps
 }
 
-// NewBootstrap composes the state-bootstrap stack of env's account. It is
-// applied once, with local state, by an administrator of that account.
-func NewBootstrap(scope constructs.Construct, env config.Environment) (*Bootstrap, error) {
-	if env.GitHubRepository == "" {
-		return nil, errors.New("statestore: the environment's github_repository is required")
+// NewBootstrap composes the state-bootstrap stack named id. It is applied
+// once, with local state, by an administrator of the environment's account.
+func NewBootstrap(scope constructs.Construct, id string, props BootstrapProps) (*Bootstrap, error) {
+	n := props.Names
+	switch {
+	case id == "":
+		return nil, errors.New("statestore.NewBootstrap: id is required (the stack's name)")
+	case n.Project == "" || n.Environment == "" || n.Region == "" || n.AccountID == "":
+		return nil, errors.New("statestore.BootstrapProps.Names needs Project, Environment, Region and AccountID")
+	case props.KeyPrefix == "":
+		return nil, errors.New("statestore.BootstrapProps.KeyPrefix is required")
 	}
-	name := BootstrapStackName(env.Name)
-	stack := cdktf.NewTerraformStack(scope, jsii.String(name))
+	stack := cdktf.NewTerraformStack(scope, jsii.String(id))
 	pins.Apply(stack)
-	stackbase.Provider(stack, stackbase.ProviderProps{Region: env.Region, AccountID: env.AccountID, Project: env.ProjectName, Environment: env.Name,
-		ExtraTags: map[string]string{"Stack": name}})
-	cdktf.NewLocalBackend(stack, &cdktf.LocalBackendConfig{Path: jsii.String(LocalStatePath(name))})
-	b := &Bootstrap{Stack: stack}
-
-	bucketName := StateBucketName(env)
-	lockTable := env.State.Lock == config.LockDynamoDB
-	keyProps := cmk.Props{
-		AliasName:      "alias/" + env.ProjectName + "-terraform-state-" + env.Name,
-		Description:    "Encrypts the Terraform state of " + env.ProjectName + " " + env.Name,
-		AccountID:      env.AccountID,
-		Region:         env.Region,
-		PreventDestroy: true,
+	stackbase.Provider(stack, stackbase.ProviderProps{Region: n.Region, AccountID: n.AccountID, Project: n.Project, Environment: n.Environment,
+		ExtraTags: map[string]string{"Stack": id}})
+	if err := Configure(stack, BackendProps{LocalPath: LocalStatePath(id)}); err != nil {
+		return nil, err
 	}
-	if lockTable {
+	b := &Bootstrap{Stack: stack, props: props}
+
+	keyProps := cmk.Props{
+		AliasName:   n.StateKeyAlias(),
+		Description: "Encrypts the Terraform state of " + n.Project + " " + n.Environment,
+		Names:       n,
+	}
+	if props.LockTable {
 		// DynamoDB encrypts the lock table with the state key on behalf of
 		// whoever creates and uses it.
 		keyProps.AccountUseViaServices = []string{"dynamodb"}
@@ -81,22 +84,41 @@ func NewBootstrap(scope constructs.Construct, env config.Environment) (*Bootstra
 	if b.Key, err = cmk.New(stack, "state_encryption_key", keyProps); err != nil {
 		return nil, err
 	}
-	b.bucket(bucketName)
-	if lockTable {
-		// On demand, PITR and the CMK come with every datastore table.
+	b.bucket(n.StateBucket())
+	ciScope := access.CIScope{Names: n, StateBucket: n.StateBucket(), StateKeyPrefix: props.KeyPrefix, StateKeyArn: *b.Key.Arn(),
+		Functions: props.Functions, RotatorFunction: props.RotatorFunction}
+	if props.LockTable {
+		// On demand, PITR, the CMK, deletion protection and prevent_destroy
+		// come with every datastore table.
 		if b.LockTable, err = datastore.NewTable(stack, "state_lock_table", datastore.TableProps{
-			Name:               env.LockTableName(),
-			PartitionKey:       datastore.Attribute{Name: "LockID", Type: "S"},
-			Key:                b.Key,
-			DeletionProtection: true,
-			PreventDestroy:     true,
+			Name:         n.StateLockTable(),
+			PartitionKey: datastore.Attribute{Name: "LockID", Type: "S"},
+			Key:          b.Key,
 		}); err != nil {
 			return nil, err
 		}
+		ciScope.LockTable = b.LockTable.Name()
 	}
-	b.oidcRoles(env, bucketName)
-	b.outputs(env, bucketName)
+	if b.CI, err = access.NewCIRoles(stack, "ci", access.CIRolesProps{Scope: ciScope, GitHubRepository: props.GitHubRepository}); err != nil {
+		return nil, err
+	}
+	// The roles were created at the stack's root before they moved to access.
+	b.CI.MoveFromStackRoot()
+	b.allowStateRoles()
+	b.outputs()
 	return b, nil
+}
+
+// allowStateRoles lets the CI roles use the state key through S3 (and
+// DynamoDB, with a lock table) only. A key policy that names a role grants by
+// itself: the plan role, which only reads the state, gets Decrypt alone.
+func (b *Bootstrap) allowStateRoles() {
+	deploy, plan := *b.CI.Deploy.Arn(), *b.CI.Plan.Arn()
+	b.Key.AllowRoles("DeployRoleWritesStateThroughS3", []string{deploy}, []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}, "s3")
+	b.Key.AllowRoles("PlanRoleReadsStateThroughS3", []string{plan}, []string{"kms:Decrypt"}, "s3")
+	if b.LockTable != nil {
+		b.Key.AllowRoles("StateRolesThroughDynamoDB", []string{deploy, plan}, []string{"kms:Decrypt"}, "dynamodb")
+	}
 }
 
 func (b *Bootstrap) bucket(name string) {
@@ -145,89 +167,19 @@ func (b *Bootstrap) bucket(name string) {
 	s3bucketpolicy.NewS3BucketPolicy(b.Stack, jsii.String("state_bucket_policy"), &s3bucketpolicy.S3BucketPolicyConfig{Bucket: id, Policy: policy.JSON()})
 }
 
-func (b *Bootstrap) oidcRoles(env config.Environment, bucket string) {
-	oidc := iamopenidconnectprovider.NewIamOpenidConnectProvider(b.Stack, jsii.String("github_oidc"), &iamopenidconnectprovider.IamOpenidConnectProviderConfig{
-		Url:          jsii.String("https://" + GitHubOIDCHost),
-		ClientIdList: jsii.Strings("sts.amazonaws.com"),
-	})
-	scope := Scope{Project: env.ProjectName, Environment: env.Name, Region: env.Region, AccountID: env.AccountID,
-		StateBucket: bucket, StateKeyPrefix: stateKeyPrefix(env), StateKeyArn: *b.Key.Arn(),
-		Functions:       []string{env.Functions.FPIngestion, env.Functions.CalibrationQuery, env.Functions.SaltRotator},
-		RotatorFunction: env.Functions.SaltRotator}
-	if b.LockTable != nil {
-		scope.LockTable = b.LockTable.Name()
-	}
-	role := func(id, name string, subjects []string, statements []iamdoc.Statement, maxSession int, wildcardReason string) iamrole.IamRole {
-		trust := iamdoc.NewDocument(b.Stack, id+"_trust")
-		trust.Add(iamdoc.Statement{
-			Sid:        "GitHubActionsOfThisRepository",
-			Actions:    []string{"sts:AssumeRoleWithWebIdentity"},
-			Principals: []iamdoc.Principal{{Type: "Federated", Identifiers: []string{*oidc.Arn()}}},
-			Conditions: []iamdoc.Condition{
-				{Test: "StringEquals", Variable: GitHubOIDCHost + ":aud", Values: []string{"sts.amazonaws.com"}},
-				{Test: "StringEquals", Variable: GitHubOIDCHost + ":sub", Values: subjects},
-			},
-		})
-		r := iamrole.NewIamRole(b.Stack, jsii.String(id), &iamrole.IamRoleConfig{
-			Name: jsii.String(name), AssumeRolePolicy: trust.JSON(), MaxSessionDuration: jsii.Number(float64(maxSession)),
-			Description: jsii.String("GitHub Actions: " + strings.Join(subjects, ", ")),
-		})
-		doc := iamdoc.NewDocument(b.Stack, id+"_policy_document")
-		doc.Add(statements...)
-		inline := iamrolepolicy.NewIamRolePolicy(b.Stack, jsii.String(id+"_policy"), &iamrolepolicy.IamRolePolicyConfig{
-			Name: jsii.String("scoped-to-" + env.Name), Role: r.Name(), Policy: doc.JSON(),
-		})
-		policy.Suppress(inline, policy.IAMNoUnconditionedWildcardResource.Name, wildcardReason)
-		return r
-	}
-	// Only a job running in the GitHub environment of the same name (where
-	// production has required reviewers) can deploy; no branch or pull request can.
-	b.DeployRole = role("deploy_role", env.ProjectName+"-deploy-"+env.Name,
-		[]string{DeploySubject(env)}, DeployStatements(scope), 3600,
-		"ListCallsWithoutResourceTypes (ssm:DescribeParameters, logs:DescribeLogGroups, logs:DescribeQueryDefinitions, kms:ListAliases, iam:ListOpenIDConnectProviders) and ManageSavedQueries (logs:PutQueryDefinition, logs:DeleteQueryDefinition) have no resource type in IAM; everything else is scoped")
-	// Pull requests, and main before an apply, may plan: read-only.
-	b.PlanRole = role("plan_role", env.ProjectName+"-plan-"+env.Name, PlanSubjects(env), PlanStatements(scope), 3600,
-		"ListCallsWithoutResourceTypes (read-only List/Describe calls) have no resource type in IAM; everything else is scoped")
-	// The state key lets the two roles use it through S3 only.
-	// A key policy that names a role grants by itself: the plan role, which
-	// only reads the state, gets Decrypt alone.
-	b.Key.AllowRoles("DeployRoleWritesStateThroughS3", []string{*b.DeployRole.Arn()}, []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}, "s3")
-	b.Key.AllowRoles("PlanRoleReadsStateThroughS3", []string{*b.PlanRole.Arn()}, []string{"kms:Decrypt"}, "s3")
-	if b.LockTable != nil {
-		b.Key.AllowRoles("StateRolesThroughDynamoDB", []string{*b.DeployRole.Arn(), *b.PlanRole.Arn()}, []string{"kms:Decrypt"}, "dynamodb")
-	}
-}
-
-// DeploySubject is the only OIDC subject that may assume the deploy role: a
-// job of this repository running in the GitHub environment of the same name.
-func DeploySubject(env config.Environment) string {
-	return "repo:" + env.GitHubRepository + ":environment:" + env.Name
-}
-
-// PlanSubjects may assume the read-only plan role.
-func PlanSubjects(env config.Environment) []string {
-	return []string{"repo:" + env.GitHubRepository + ":pull_request", "repo:" + env.GitHubRepository + ":ref:refs/heads/main"}
-}
-
-func stateKeyPrefix(env config.Environment) string {
-	if env.State.KeyPrefix != "" {
-		return env.State.KeyPrefix
-	}
-	return config.DefaultStateKeyPrefix
-}
-
-func (b *Bootstrap) outputs(env config.Environment, bucket string) {
+func (b *Bootstrap) outputs() {
+	n := b.props.Names
 	type output struct {
 		name, description string
 		value             *string
 	}
 	outputs := []output{
-		{"state_bucket_name", "Bucket holding the Terraform state (settings: state.bucket)", jsii.String(bucket)},
-		{"state_bucket_region", "Region of the state bucket (settings: state.region)", jsii.String(env.Region)},
+		{"state_bucket_name", "Bucket holding the Terraform state (settings: state.bucket)", jsii.String(n.StateBucket())},
+		{"state_bucket_region", "Region of the state bucket (settings: state.region)", jsii.String(n.Region)},
 		{"state_kms_key_arn", "Key encrypting the state (settings: state.kms_key_arn)", b.Key.Arn()},
-		{"state_key", "State object of the environment", jsii.String(stateKeyPrefix(env) + "/" + env.Name + "/terraform.tfstate")},
-		{"deploy_role_arn", "Role the deployment workflow assumes in the GitHub environment " + env.Name, b.DeployRole.Arn()},
-		{"plan_role_arn", "Read-only role pull-request plans assume", b.PlanRole.Arn()},
+		{"state_key", "State object of the environment", jsii.String(n.StateObject(b.props.KeyPrefix))},
+		{"deploy_role_arn", "Role the deployment workflow assumes in the GitHub environment " + n.Environment, b.CI.Deploy.Arn()},
+		{"plan_role_arn", "Read-only role pull-request plans assume", b.CI.Plan.Arn()},
 	}
 	if b.LockTable != nil {
 		outputs = append(outputs, output{"state_lock_table_name", "DynamoDB lock table of the state (settings: state.lock dynamodb)", jsii.String(b.LockTable.Name())})

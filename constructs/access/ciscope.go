@@ -1,16 +1,15 @@
-package statestore
+package access
 
 import (
-	"fmt"
-
 	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
 )
 
-// Scope names what one environment's deploy and plan roles may touch. The
-// patterns follow the service's naming convention (<project>-<what>-<env>);
-// a test checks that every resource of the service stack falls inside them.
-type Scope struct {
-	Project, Environment, Region, AccountID string
+// CIScope names what one environment's deploy and plan roles may touch: the
+// service's names (names.Env) with "*" where a name varies; a test checks
+// that every resource of the service stack falls inside them.
+type CIScope struct {
+	Names names.Env
 	// StateBucket and StateKeyPrefix locate the environment's state objects.
 	StateBucket, StateKeyPrefix string
 	// StateKeyArn is the state bucket's KMS key.
@@ -23,95 +22,76 @@ type Scope struct {
 	LockTable string
 }
 
-func (s Scope) arn(service, resource string) string {
-	return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, s.Region, s.AccountID, resource)
-}
-
-// named is "<project>-<pattern>-<env>".
-func (s Scope) named(pattern string) string { return s.Project + "-" + pattern + "-" + s.Environment }
-
 // resources by service, all of this environment only.
-func (s Scope) tables() []string {
-	return []string{
-		s.arn("dynamodb", "table/"+s.named("*")), s.arn("dynamodb", "table/"+s.named("*")+"/index/*"),
-		s.arn("dynamodb", "table/mirror-dissonance-block-counter-"+s.Environment),
-	}
+func (s CIScope) tables() []string {
+	n := s.Names
+	return []string{n.TableARN(n.Named("*")), n.TableIndexesARN(n.Named("*")), n.TableARN(n.BlockCounterTable())}
 }
-func (s Scope) secrets() []string {
-	return []string{s.arn("secretsmanager", "secret:/"+s.Project+"/fp-calibration/hmac-salt-"+s.Environment+"-??????")}
+func (s CIScope) secrets() []string { return []string{s.Names.SecretARN(s.Names.SaltSecret())} }
+func (s CIScope) parameters() []string {
+	return []string{s.Names.ParameterARN(s.Names.NonceParameter())}
 }
-func (s Scope) parameters() []string {
-	return []string{s.arn("ssm", "parameter/guardian/redaction_nonce-"+s.Environment)}
-}
-func (s Scope) roles() []string {
-	return []string{"arn:aws:iam::" + s.AccountID + ":role/" + s.named("*-lambda")}
-}
-func (s Scope) boundary() string {
-	return "arn:aws:iam::" + s.AccountID + ":policy/" + s.named("lambda-boundary")
-}
-func (s Scope) functions() []string {
+func (s CIScope) roles() []string  { return []string{s.Names.RoleARN(s.Names.LambdaRole("*"))} }
+func (s CIScope) boundary() string { return s.Names.PolicyARN(s.Names.LambdaBoundary()) }
+func (s CIScope) functions() []string {
 	out := []string{}
 	for _, f := range s.Functions {
-		out = append(out, s.arn("lambda", "function:"+f))
+		out = append(out, s.Names.FunctionARN(f))
 	}
 	return out
 }
-func (s Scope) logGroups() []string {
+func (s CIScope) logGroups() []string {
 	out := []string{}
 	for _, f := range s.Functions {
-		out = append(out, s.arn("logs", "log-group:/aws/lambda/"+f), s.arn("logs", "log-group:/aws/lambda/"+f+":*"))
+		out = append(out, s.Names.LogGroupARNs(names.LogGroup(f))...)
 	}
 	return out
 }
-func (s Scope) topics() []string {
-	return []string{s.arn("sns", s.named("*-alerts")), s.arn("sns", s.named("*-alerts")+":*")}
+func (s CIScope) topics() []string {
+	topic := s.Names.TopicARN(s.Names.Topic("*"))
+	return []string{topic, topic + ":*"}
 }
-func (s Scope) alarms() []string { return []string{s.arn("cloudwatch", "alarm:"+s.named("*"))} }
-func (s Scope) dashboards() []string {
-	return []string{"arn:aws:cloudwatch::" + s.AccountID + ":dashboard/PhaseMirror-FPCalibration-" + s.Environment}
-}
-func (s Scope) rules() []string   { return []string{s.arn("events", "rule/"+s.named("*"))} }
-func (s Scope) keys() []string    { return []string{s.arn("kms", "key/*")} }
-func (s Scope) aliasName() string { return "alias/" + s.named("secrets") }
-func (s Scope) aliases() []string {
-	return []string{s.arn("kms", s.aliasName())}
-}
-func (s Scope) stateObjects() string {
-	return "arn:aws:s3:::" + s.StateBucket + "/" + s.StateKeyPrefix + "/" + s.Environment + "/*"
+func (s CIScope) alarms() []string     { return []string{s.Names.AlarmARN(s.Names.Alarm("*"))} }
+func (s CIScope) dashboards() []string { return []string{s.Names.DashboardARN(s.Names.Dashboard())} }
+func (s CIScope) rules() []string      { return []string{s.Names.RuleARN(s.Names.Named("*"))} }
+func (s CIScope) keys() []string       { return []string{s.Names.KeysARN()} }
+func (s CIScope) aliases() []string    { return []string{s.Names.AliasARN(s.Names.KeyAlias())} }
+func (s CIScope) stateObjects() string {
+	return names.BucketARN(s.StateBucket) + "/" + s.Names.StatePrefix(s.StateKeyPrefix) + "*"
 }
 
 // theKey limits an action on existing keys to this environment's key, by its
 // alias. Not by tags: creating a key with tags needs kms:TagResource on every
 // key of the account (AWS KMS Developer Guide, "Controlling access to tags"),
 // so a tag condition could be met by tagging someone else's key.
-func (s Scope) theKey() []iamdoc.Condition {
-	return []iamdoc.Condition{{Test: "ForAnyValue:StringEquals", Variable: "kms:ResourceAliases", Values: []string{s.aliasName()}}}
+func (s CIScope) theKey() []iamdoc.Condition {
+	return []iamdoc.Condition{{Test: "ForAnyValue:StringEquals", Variable: "kms:ResourceAliases", Values: []string{s.Names.KeyAlias()}}}
 }
 
 // tagged limits an action to keys that carry this environment's tags.
-func (s Scope) tagged() []iamdoc.Condition {
+func (s CIScope) tagged() []iamdoc.Condition {
 	return []iamdoc.Condition{
-		{Test: "StringEquals", Variable: "aws:ResourceTag/Project", Values: []string{s.Project}},
-		{Test: "StringEquals", Variable: "aws:ResourceTag/Environment", Values: []string{s.Environment}},
+		{Test: "StringEquals", Variable: "aws:ResourceTag/Project", Values: []string{s.Names.Project}},
+		{Test: "StringEquals", Variable: "aws:ResourceTag/Environment", Values: []string{s.Names.Environment}},
 	}
 }
 
 // newKey limits an action to a key that carries this environment's tags and
 // has no alias yet: the moments between CreateKey and CreateAlias.
-func (s Scope) newKey() []iamdoc.Condition {
+func (s CIScope) newKey() []iamdoc.Condition {
 	return append(s.tagged(), iamdoc.Condition{Test: "Null", Variable: "kms:ResourceAliases", Values: []string{"true"}})
 }
 
 // via limits key use to requests that the named services make on the caller's behalf.
-func (s Scope) via(services ...string) iamdoc.Condition {
+func (s CIScope) via(services ...string) iamdoc.Condition {
 	endpoints := make([]string, 0, len(services))
 	for _, svc := range services {
-		endpoints = append(endpoints, iamdoc.ServiceEndpoint(svc, s.Region))
+		endpoints = append(endpoints, s.Names.ServiceEndpoint(svc))
 	}
 	return iamdoc.Condition{Test: "StringEquals", Variable: "kms:ViaService", Values: endpoints}
 }
 
-func (s Scope) stateStatements(write bool) []iamdoc.Statement {
+func (s CIScope) stateStatements(write bool) []iamdoc.Statement {
 	objectActions := []string{"s3:GetObject"}
 	keyActions := []string{"kms:Decrypt"}
 	if write {
@@ -121,10 +101,10 @@ func (s Scope) stateStatements(write bool) []iamdoc.Statement {
 	}
 	out := []iamdoc.Statement{
 		{Sid: "StateObjectsOfThisEnvironment", Actions: objectActions, Resources: []string{s.stateObjects()}},
-		{Sid: "ListOnlyThisEnvironmentsStatePrefix", Actions: []string{"s3:ListBucket"}, Resources: []string{"arn:aws:s3:::" + s.StateBucket},
-			Conditions: []iamdoc.Condition{{Test: "StringLike", Variable: "s3:prefix", Values: []string{s.StateKeyPrefix + "/" + s.Environment + "/*"}}}},
+		{Sid: "ListOnlyThisEnvironmentsStatePrefix", Actions: []string{"s3:ListBucket"}, Resources: []string{names.BucketARN(s.StateBucket)},
+			Conditions: []iamdoc.Condition{{Test: "StringLike", Variable: "s3:prefix", Values: []string{s.Names.StatePrefix(s.StateKeyPrefix) + "*"}}}},
 		{Sid: "StateKeyThroughS3", Actions: keyActions, Resources: []string{s.StateKeyArn},
-			Conditions: []iamdoc.Condition{{Test: "StringEquals", Variable: "kms:ViaService", Values: []string{"s3." + s.Region + ".amazonaws.com"}}}},
+			Conditions: []iamdoc.Condition{{Test: "StringEquals", Variable: "kms:ViaService", Values: []string{s.Names.ServiceEndpoint("s3")}}}},
 	}
 	if s.LockTable == "" {
 		return out
@@ -136,13 +116,13 @@ func (s Scope) stateStatements(write bool) []iamdoc.Statement {
 		lockActions = append(lockActions, "dynamodb:PutItem", "dynamodb:DeleteItem")
 	}
 	return append(out,
-		iamdoc.Statement{Sid: "StateLockTable", Actions: lockActions, Resources: []string{s.arn("dynamodb", "table/"+s.LockTable)}},
+		iamdoc.Statement{Sid: "StateLockTable", Actions: lockActions, Resources: []string{s.Names.TableARN(s.LockTable)}},
 		iamdoc.Statement{Sid: "StateLockKeyThroughDynamoDB", Actions: []string{"kms:Decrypt"}, Resources: []string{s.StateKeyArn},
 			Conditions: []iamdoc.Condition{s.via("dynamodb")}})
 }
 
 // readStatements are what refreshing the environment's resources needs (plan).
-func (s Scope) readStatements() []iamdoc.Statement {
+func (s CIScope) readStatements() []iamdoc.Statement {
 	return []iamdoc.Statement{
 		{Sid: "ReadTables", Actions: []string{"dynamodb:Describe*", "dynamodb:List*"}, Resources: s.tables()},
 		{Sid: "ReadTheKey", Actions: []string{"kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"}, Resources: s.keys(), Conditions: s.theKey()},
@@ -165,14 +145,14 @@ func (s Scope) readStatements() []iamdoc.Statement {
 
 // PlanStatements are the plan role's permissions: read the state and refresh
 // the environment's resources; no writes (pull-request plans run with -lock=false).
-func PlanStatements(s Scope) []iamdoc.Statement {
+func PlanStatements(s CIScope) []iamdoc.Statement {
 	return append(s.stateStatements(false), s.readStatements()...)
 }
 
 // DeployStatements are the deploy role's permissions: the plan role's, plus
 // creating, changing and deleting the environment's resources, scoped by name
 // or tag wherever IAM allows.
-func DeployStatements(s Scope) []iamdoc.Statement {
+func DeployStatements(s CIScope) []iamdoc.Statement {
 	out := append(s.stateStatements(true), s.readStatements()...)
 	return append(out,
 		iamdoc.Statement{Sid: "ManageTables", Resources: s.tables(), Actions: []string{
@@ -181,8 +161,8 @@ func DeployStatements(s Scope) []iamdoc.Statement {
 		// tags instead (and kms:TagResource on any key, which tagging at creation needs).
 		iamdoc.Statement{Sid: "CreateKeysTaggedForThisEnvironment", Actions: []string{"kms:CreateKey", "kms:TagResource"}, Resources: []string{"*"},
 			Conditions: []iamdoc.Condition{
-				{Test: "StringEquals", Variable: "aws:RequestTag/Project", Values: []string{s.Project}},
-				{Test: "StringEquals", Variable: "aws:RequestTag/Environment", Values: []string{s.Environment}},
+				{Test: "StringEquals", Variable: "aws:RequestTag/Project", Values: []string{s.Names.Project}},
+				{Test: "StringEquals", Variable: "aws:RequestTag/Environment", Values: []string{s.Names.Environment}},
 			}},
 		// Between CreateKey and CreateAlias Terraform enables rotation, reads the key
 		// back and points the alias at it; nothing else is allowed on an unaliased key.
@@ -225,7 +205,7 @@ func DeployStatements(s Scope) []iamdoc.Statement {
 		// RotateSecret (which aws_secretsmanager_secret_rotation calls) also needs
 		// lambda:InvokeFunction on the rotation function (Secrets Manager API
 		// Reference, RotateSecret): on that one function only.
-		iamdoc.Statement{Sid: "InvokeTheRotatorWhenStartingRotation", Resources: []string{s.arn("lambda", "function:"+s.RotatorFunction)}, Actions: []string{"lambda:InvokeFunction"}},
+		iamdoc.Statement{Sid: "InvokeTheRotatorWhenStartingRotation", Resources: []string{s.Names.FunctionARN(s.RotatorFunction)}, Actions: []string{"lambda:InvokeFunction"}},
 		iamdoc.Statement{Sid: "ManageFunctions", Resources: s.functions(), Actions: []string{
 			"lambda:CreateFunction", "lambda:DeleteFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
 			"lambda:AddPermission", "lambda:RemovePermission", "lambda:TagResource", "lambda:UntagResource"}},

@@ -1,0 +1,113 @@
+// Package function is a Lambda function's identity: its execution role, its
+// log group and its timeout, in one construct. A function's grants are made
+// to the identity (it is an iamdoc.Grantee), so its facts travel together
+// instead of as parallel lists.
+package function
+
+import (
+	"errors"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"github.com/phase-mirror/fp-calibration-infra/constructs/access"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/cmk"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/logs"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
+)
+
+// Props configure a function's identity.
+type Props struct {
+	// Names names the role (LambdaRole(Short)) and places it. Required.
+	Names names.Env
+	// Short is the function's short name ("fp-ingestion"). Required.
+	Short string
+	// FunctionName is the deployed function's name. Required.
+	FunctionName string
+	// GranteeName names the role in statement ids ("FpIngestion"). Required.
+	GranteeName string
+	// Description says what the function does (the role's description).
+	Description string
+	// TimeoutSeconds is the function's timeout. Required.
+	TimeoutSeconds int
+	// RetentionDays is how long its logs are kept. Required.
+	RetentionDays int
+	// Key encrypts its logs. Required.
+	Key *cmk.Key
+	// Boundary caps the role. Required.
+	Boundary *access.Boundary
+}
+
+// Identity is a function's role, log group and timeout.
+type Identity struct {
+	constructs.Construct
+	props Props
+	// Role is the execution role; LogGroup is /aws/lambda/<function name>.
+	Role     *access.Role
+	LogGroup *logs.LogGroup
+}
+
+// New creates the role and the log group, and lets the role write its own logs.
+func New(scope constructs.Construct, id string, props Props) (*Identity, error) {
+	switch {
+	case props.Short == "":
+		return nil, errors.New("function.Props.Short is required")
+	case props.FunctionName == "":
+		return nil, errors.New("function.Props.FunctionName is required")
+	case props.TimeoutSeconds <= 0:
+		return nil, errors.New("function.Props.TimeoutSeconds is required")
+	}
+	f := &Identity{props: props}
+	constructs.NewConstruct_Override(f, scope, jsii.String(id))
+	var err error
+	if f.LogGroup, err = logs.NewLogGroup(f, "logs", logs.LogGroupProps{
+		FunctionName: props.FunctionName, RetentionDays: props.RetentionDays, Key: props.Key,
+	}); err != nil {
+		return nil, err
+	}
+	if f.Role, err = access.NewRole(f, "role", access.RoleProps{
+		Name: props.Names.LambdaRole(props.Short), GranteeName: props.GranteeName, Description: props.Description,
+		AccountID: props.Names.AccountID, Boundary: props.Boundary,
+	}); err != nil {
+		return nil, err
+	}
+	f.LogGroup.GrantWriteLogs(f.Role)
+	return f, nil
+}
+
+// Short is the function's short name.
+func (f *Identity) Short() string { return f.props.Short }
+
+// Name is the deployed function's name.
+func (f *Identity) Name() string { return f.props.FunctionName }
+
+// TimeoutSeconds is the function's timeout.
+func (f *Identity) TimeoutSeconds() int { return f.props.TimeoutSeconds }
+
+// AddToPrincipalPolicy adds a statement to the role's policy (iamdoc.Grantee).
+func (f *Identity) AddToPrincipalPolicy(st iamdoc.Statement) { f.Role.AddToPrincipalPolicy(st) }
+
+// PrincipalArn is the role's ARN (iamdoc.Grantee).
+func (f *Identity) PrincipalArn() string { return f.Role.PrincipalArn() }
+
+// GranteeName names the role in statement ids (iamdoc.Grantee).
+func (f *Identity) GranteeName() string { return f.Role.GranteeName() }
+
+// Arn is the role's ARN.
+func (f *Identity) Arn() *string { return f.Role.Arn() }
+
+// PolicyDependable is what the function must depend on: its permissions.
+func (f *Identity) PolicyDependable() cdktf.ITerraformDependable { return f.Role.PolicyDependable() }
+
+// LogsDependable is what the function must depend on: its log group.
+func (f *Identity) LogsDependable() cdktf.ITerraformDependable { return f.LogGroup.Dependable() }
+
+// MovedFrom adds moved blocks from where the role and the log group were
+// before this construct held them: created at the stack's root as roleID and
+// logsID.
+func (f *Identity) MovedFrom(roleID, logsID string) {
+	f.Role.MovedFrom(roleID)
+	f.LogGroup.MovedFrom(logsID)
+}
