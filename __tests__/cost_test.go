@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
-	"github.com/phase-mirror/fp-calibration-infra/internal/mdsection"
 )
 
 // price is a unit price (us-east-1) and where it was read.
@@ -143,12 +141,5 @@ func TestReadmeCostEstimateIsDerivedFromTheStacks(t *testing.T) {
 		t.Error("staging and production differ in billed resources; show both in the README")
 	}
 	want := costSection(t)
-	if *updateReadme {
-		if err := mdsection.Update("../README.md", "cost", want); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := mdsection.Check("../README.md", "cost", want); err != nil {
-		t.Error(err)
-	}
+	readmeSection(t, "cost", want)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/phase-mirror/fp-calibration-infra/constructs/monitoring"
 	"github.com/phase-mirror/fp-calibration-infra/drill"
 	"github.com/phase-mirror/fp-calibration-infra/internal/mdsection"
 )
@@ -47,15 +48,37 @@ func resourceTable() string {
 	return b.String()
 }
 
-func TestReadmeResourceTableIsTrue(t *testing.T) {
+// readmeSection checks (with -update-readme: rewrites) the README section
+// between <!-- BEGIN name --> and <!-- END name -->.
+func readmeSection(t *testing.T, name, want string) {
+	t.Helper()
 	if *updateReadme {
-		if err := mdsection.Update("../README.md", "resources", resourceTable()); err != nil {
+		if err := mdsection.Update("../README.md", name, want); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := mdsection.Check("../README.md", "resources", resourceTable()); err != nil {
+	if err := mdsection.Check("../README.md", name, want); err != nil {
 		t.Error(err)
 	}
+}
+
+func TestReadmeResourceTableIsTrue(t *testing.T) { readmeSection(t, "resources", resourceTable()) }
+
+// TestReadmeAlarmTableIsTheStacks: the README's alarm table is generated from
+// the alarm specs staging is built from; production's alarms, shown the same
+// way, are the same set.
+func TestReadmeAlarmTableIsTheStacks(t *testing.T) {
+	tables := map[string]string{}
+	for _, s := range synthResult.Stacks {
+		tables[s.Env.Name] = monitoring.AlarmTable(s.Names, s.Monitoring.Specs)
+	}
+	if tables["staging"] != tables["production"] {
+		t.Errorf("staging's and production's alarm tables differ:\n%s\n%s", tables["staging"], tables["production"])
+	}
+	if n := strings.Count(tables["staging"], "\n| `"); n != len(synthResult.Stacks[0].Monitoring.Specs) {
+		t.Errorf("the table has %d alarm rows, the stack %d alarms", n, len(synthResult.Stacks[0].Monitoring.Specs))
+	}
+	readmeSection(t, "alarms", tables["staging"])
 }
 
 func TestReadmeListsEveryOutput(t *testing.T) {
@@ -115,14 +138,7 @@ func addressTable() string {
 // synthesized one, and every resource address the README names anywhere
 // exists in a synthesized stack.
 func TestReadmeStateAddressesAreTheJSONs(t *testing.T) {
-	if *updateReadme {
-		if err := mdsection.Update("../README.md", "addresses", addressTable()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := mdsection.Check("../README.md", "addresses", addressTable()); err != nil {
-		t.Error(err)
-	}
+	readmeSection(t, "addresses", addressTable())
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)

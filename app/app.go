@@ -94,7 +94,7 @@ func Synth(opts Options, envs []config.Environment) (Result, error) {
 			return Result{}, fmt.Errorf("stack %s: %w", env.Name, err)
 		}
 		res.Stacks = append(res.Stacks, s)
-		boot, err := service.NewBootstrap(a, env)
+		boot, err := statestore.NewBootstrap(a, service.Names(env).BootstrapStack(), service.BootstrapProps(env))
 		if err != nil {
 			return Result{}, fmt.Errorf("stack %s: %w", service.Names(env).BootstrapStack(), err)
 		}

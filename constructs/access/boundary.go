@@ -36,8 +36,7 @@ func NewBoundary(scope constructs.Construct, id string, props BoundaryProps) (*B
 	}
 	b := &Boundary{}
 	constructs.NewConstruct_Override(b, scope, jsii.String(id))
-	b.doc = iamdoc.NewDocument(b, "document")
-	b.doc.Add(props.Statements...)
+	b.doc = iamdoc.NewDocument(b, "document", iamdoc.DocumentProps{Statements: props.Statements})
 	b.policy = iampolicy.NewIamPolicy(b, jsii.String("policy"), &iampolicy.IamPolicyConfig{
 		Name:        jsii.String(props.Name),
 		Description: jsii.String("Permissions boundary: the most any Lambda role of this environment may do"),

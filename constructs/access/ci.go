@@ -70,7 +70,7 @@ func NewCIRoles(scope constructs.Construct, id string, props CIRolesProps) (*CIR
 }
 
 func (c *CIRoles) role(id, name string, subjects []string, statements []iamdoc.Statement, wildcardReason string) iamrole.IamRole {
-	trust := iamdoc.NewDocument(c, id+"_trust")
+	trust := iamdoc.NewDocument(c, id+"_trust", iamdoc.DocumentProps{})
 	trust.Add(iamdoc.Statement{
 		Sid:        "GitHubActionsOfThisRepository",
 		Actions:    []string{"sts:AssumeRoleWithWebIdentity"},
@@ -84,8 +84,7 @@ func (c *CIRoles) role(id, name string, subjects []string, statements []iamdoc.S
 		Name: jsii.String(name), AssumeRolePolicy: trust.JSON(), MaxSessionDuration: jsii.Number(3600),
 		Description: jsii.String("GitHub Actions: " + strings.Join(subjects, ", ")),
 	})
-	doc := iamdoc.NewDocument(c, id+"_policy_document")
-	doc.Add(statements...)
+	doc := iamdoc.NewDocument(c, id+"_policy_document", iamdoc.DocumentProps{Statements: statements})
 	inline := iamrolepolicy.NewIamRolePolicy(c, jsii.String(id+"_policy"), &iamrolepolicy.IamRolePolicyConfig{
 		Name: jsii.String("scoped-to-" + c.props.Scope.Names.Environment), Role: r.Name(), Policy: doc.JSON(),
 	})

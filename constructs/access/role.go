@@ -56,7 +56,7 @@ func NewRole(scope constructs.Construct, id string, props RoleProps) (*Role, err
 	r := &Role{props: props}
 	constructs.NewConstruct_Override(r, scope, jsii.String(id))
 
-	trust := iamdoc.NewDocument(r, "trust")
+	trust := iamdoc.NewDocument(r, "trust", iamdoc.DocumentProps{})
 	trust.Add(iamdoc.Statement{
 		Sid:        "LambdaOfThisAccountOnly",
 		Actions:    []string{"sts:AssumeRole"},
@@ -70,7 +70,7 @@ func NewRole(scope constructs.Construct, id string, props RoleProps) (*Role, err
 		PermissionsBoundary: props.Boundary.Arn(),
 		MaxSessionDuration:  jsii.Number(3600),
 	})
-	r.policy = iamdoc.NewDocument(r, "policy")
+	r.policy = iamdoc.NewDocument(r, "policy", iamdoc.DocumentProps{})
 	r.inline = iamrolepolicy.NewIamRolePolicy(r, jsii.String("inline"), &iamrolepolicy.IamRolePolicyConfig{
 		Name:   jsii.String("least-privilege"),
 		Role:   r.role.Name(),

@@ -100,7 +100,7 @@ func New(scope constructs.Construct, id string, props Props) (*Key, error) {
 	k := &Key{props: props, granted: map[string][]string{}}
 	constructs.NewConstruct_Override(k, scope, jsii.String(id))
 
-	k.policy = iamdoc.NewDocument(k, "policy")
+	k.policy = iamdoc.NewDocument(k, "policy", iamdoc.DocumentProps{})
 	k.policy.Add(iamdoc.Statement{
 		Sid:        "KeyAdministrationByAccount",
 		Principals: []iamdoc.Principal{{Type: "AWS", Identifiers: []string{props.Names.AccountRoot()}}},

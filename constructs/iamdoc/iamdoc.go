@@ -52,9 +52,19 @@ type Document struct {
 	statements []Statement
 }
 
-// NewDocument creates an empty policy document under scope.
-func NewDocument(scope constructs.Construct, id string) *Document {
-	return &Document{data: dataawsiampolicydocument.NewDataAwsIamPolicyDocument(scope, jsii.String(id), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{})}
+// DocumentProps configure a policy document.
+type DocumentProps struct {
+	// Statements are its first statements; more can be added until synthesis.
+	Statements []Statement
+}
+
+// NewDocument creates a policy document under scope.
+func NewDocument(scope constructs.Construct, id string, props DocumentProps) *Document {
+	d := &Document{data: dataawsiampolicydocument.NewDataAwsIamPolicyDocument(scope, jsii.String(id), &dataawsiampolicydocument.DataAwsIamPolicyDocumentConfig{})}
+	if len(props.Statements) > 0 {
+		d.Add(props.Statements...)
+	}
+	return d
 }
 
 // Add appends statements and re-renders the document.

@@ -226,3 +226,21 @@ func TestSavedQueries(t *testing.T) {
 		}
 	}
 }
+
+// TestDashboardMarksTheAlarmThresholds: the dashboard's threshold lines come
+// from the alarms (5 anonymization errors, 10 consent failures, 1000 ms), and
+// a dashboard without the alarm it marks is refused.
+func TestDashboardMarksTheAlarmThresholds(t *testing.T) {
+	markers, err := alarmMarkers(AlarmSpecs(sampleInputs()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for label, want := range map[string]float64{"anonymization alarm": 5, "consent alarm": 10, "latency alarm": 1000} {
+		if got := markers[label]; got.Value != want || got.Label != label {
+			t.Errorf("%s: %+v, want value %g", label, got, want)
+		}
+	}
+	if _, err := DashboardBody(Props{Inputs: sampleInputs()}, nil); err == nil || !strings.Contains(err.Error(), "AnonymizationErrors") && !strings.Contains(err.Error(), "ConsentCheckFailures") && !strings.Contains(err.Error(), "FPIngestLatency") {
+		t.Errorf("a dashboard without its alarms: %v", err)
+	}
+}

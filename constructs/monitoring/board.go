@@ -16,10 +16,14 @@ import (
 // application's custom metrics, and a Logs Insights widget of recent errors.
 func DashboardBody(p Props, specs []AlarmSpec) (string, error) {
 	var b dashboard.Builder
-	metric := func(title, stat string, metrics []dashboard.Metric, markers ...dashboard.Marker) dashboard.MetricProperties {
+	markers, err := alarmMarkers(specs)
+	if err != nil {
+		return "", err
+	}
+	metric := func(title, stat string, metrics []dashboard.Metric, lines ...dashboard.Marker) dashboard.MetricProperties {
 		props := dashboard.MetricProperties{Title: title, Region: p.Names.Region, View: "timeSeries", Period: 300, Stat: stat, Metrics: metrics}
-		if len(markers) > 0 {
-			props.Annotations = &dashboard.HorizontalMarker{Horizontal: markers}
+		if len(lines) > 0 {
+			props.Annotations = &dashboard.HorizontalMarker{Horizontal: lines}
 		}
 		return props
 	}
@@ -65,10 +69,10 @@ func DashboardBody(p Props, specs []AlarmSpec) (string, error) {
 	b.Add("metric", 12, 6, metric("Lambda duration (p99, ms)", "p99", perFunction("p99", "Duration")))
 	b.Add("metric", 12, 6, metric("Consent check failures and anonymization errors", "Sum",
 		[]dashboard.Metric{custom(ConsentCheckFailures, "Sum"), custom(AnonymizationErrors, "Sum")},
-		dashboard.Marker{Label: "anonymization alarm", Value: 5}, dashboard.Marker{Label: "consent alarm", Value: 10}))
+		markers["anonymization alarm"], markers["consent alarm"]))
 	b.Add("metric", 12, 6, metric("FP ingest latency (ms)", "Average",
 		[]dashboard.Metric{custom(FPIngestLatency, "Average"), custom(FPIngestLatency, "p99")},
-		dashboard.Marker{Label: "latency alarm", Value: 1000}))
+		markers["latency alarm"]))
 	var sources []string
 	for _, f := range p.Functions {
 		sources = append(sources, "'"+names.LogGroup(f.Name)+"'")
@@ -103,4 +107,23 @@ func SavedQueries(p Props) []SavedQuery {
 		{ID: "salt_rotation_history", Name: p.Names.SavedQuery("salt-rotation-history"), LogGroups: []string{p.LogGroups["salt-rotator"]},
 			Query: `fields @timestamp, @message | filter @message like /rotation step/ | parse @message "rotation step * of * (version *) *" as step, secret, version, outcome | sort @timestamp desc | limit 100`},
 	}
+}
+
+// alarmMarkers are horizontal lines at the thresholds of the alarms on the
+// custom metrics, taken from their specs, so the dashboard and the alarms
+// cannot disagree.
+func alarmMarkers(specs []AlarmSpec) (map[string]dashboard.Marker, error) {
+	out := map[string]dashboard.Marker{}
+	for label, metric := range map[string]string{
+		"anonymization alarm": AnonymizationErrors, "consent alarm": ConsentCheckFailures, "latency alarm": FPIngestLatency,
+	} {
+		i := slices.IndexFunc(specs, func(s AlarmSpec) bool {
+			return s.Metric != nil && s.Metric.Namespace == names.MetricNamespace && s.Metric.Name == metric
+		})
+		if i < 0 {
+			return nil, fmt.Errorf("monitoring: the dashboard marks the alarm on %s, and there is none", metric)
+		}
+		out[label] = dashboard.Marker{Label: label, Value: specs[i].Threshold}
+	}
+	return out, nil
 }

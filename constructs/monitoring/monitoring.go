@@ -124,7 +124,7 @@ func (m *Monitoring) topic(severity Severity, emails []string, alarmPattern stri
 		KmsMasterKeyId: m.props.Key.Arn(),
 	})
 	m.topics[severity] = topic
-	policy := iamdoc.NewDocument(m, id+"_topic_policy_document")
+	policy := iamdoc.NewDocument(m, id+"_topic_policy_document", iamdoc.DocumentProps{})
 	policy.Add(
 		iamdoc.Statement{
 			Sid:        "CloudWatchAlarmsOfThisAccountPublish",

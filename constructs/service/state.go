@@ -1,24 +1,22 @@
 package service
 
 import (
-	"github.com/aws/constructs-go/constructs/v10"
-
 	"github.com/phase-mirror/fp-calibration-infra/config"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
 )
 
-// NewBootstrap composes the state-bootstrap stack of env's account, named
-// after it (names.Env.BootstrapStack).
-func NewBootstrap(scope constructs.Construct, env config.Environment) (*statestore.Bootstrap, error) {
+// BootstrapProps are the props of the state-bootstrap stack of env's account
+// (statestore.NewBootstrap, named names.Env.BootstrapStack).
+func BootstrapProps(env config.Environment) statestore.BootstrapProps {
 	n := Names(env)
-	return statestore.NewBootstrap(scope, n.BootstrapStack(), statestore.BootstrapProps{
+	return statestore.BootstrapProps{
 		Names:            n,
 		KeyPrefix:        stateKeyPrefix(env),
 		LockTable:        env.State.Lock == config.LockDynamoDB,
 		GitHubRepository: env.GitHubRepository,
 		Functions:        []string{env.Functions.FPIngestion, env.Functions.CalibrationQuery, env.Functions.SaltRotator},
 		RotatorFunction:  env.Functions.SaltRotator,
-	})
+	}
 }
 
 // backend is where the environment's stack keeps its state (settings: state).

@@ -156,7 +156,7 @@ func (b *Bootstrap) bucket(name string) {
 			AbortIncompleteMultipartUpload: &s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload{DaysAfterInitiation: jsii.Number(7)},
 		}},
 	})
-	policy := iamdoc.NewDocument(b.Stack, "state_bucket_policy_document")
+	policy := iamdoc.NewDocument(b.Stack, "state_bucket_policy_document", iamdoc.DocumentProps{})
 	policy.Add(iamdoc.Statement{
 		Sid: "DenyRequestsWithoutTLS", Deny: true,
 		Principals: []iamdoc.Principal{{Type: "*", Identifiers: []string{"*"}}},

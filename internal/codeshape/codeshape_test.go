@@ -1,6 +1,7 @@
 // Package codeshape checks the shape of the project's Go code: no non-test
 // file over 300 lines and no non-test function over 80 lines, so each piece
-// stays readable in one sitting.
+// stays readable in one sitting; and every construct constructor takes
+// (scope, id, props), as the AWS CDK construct guidelines ask.
 package codeshape
 
 import (
@@ -19,8 +20,11 @@ const (
 	maxFuncLines = 80
 )
 
-func TestNoLongFilesOrFunctions(t *testing.T) {
-	root := filepath.Join("..", "..")
+// eachGoFile parses every non-test Go file of the project under dir
+// (relative to the project root) and calls check with it.
+func eachGoFile(t *testing.T, dir string, check func(path string, fset *token.FileSet, f *ast.File, src []byte)) int {
+	t.Helper()
+	root := filepath.Join("..", "..", dir)
 	fset := token.NewFileSet()
 	checked := 0
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
@@ -37,13 +41,24 @@ func TestNoLongFilesOrFunctions(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		checked++
-		if n := strings.Count(string(src), "\n"); n > maxFileLines {
-			t.Errorf("%s has %d lines (at most %d outside tests)", path, n, maxFileLines)
-		}
 		f, err := parser.ParseFile(fset, path, src, 0)
 		if err != nil {
 			return err
+		}
+		checked++
+		check(path, fset, f, src)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return checked
+}
+
+func TestNoLongFilesOrFunctions(t *testing.T) {
+	checked := eachGoFile(t, "", func(path string, fset *token.FileSet, f *ast.File, src []byte) {
+		if n := strings.Count(string(src), "\n"); n > maxFileLines {
+			t.Errorf("%s has %d lines (at most %d outside tests)", path, n, maxFileLines)
 		}
 		for _, decl := range f.Decls {
 			if fn, ok := decl.(*ast.FuncDecl); ok {
@@ -52,12 +67,48 @@ func TestNoLongFilesOrFunctions(t *testing.T) {
 				}
 			}
 		}
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if checked < 30 {
 		t.Errorf("checked only %d files: is the root right?", checked)
 	}
+}
+
+// TestConstructorsTakeScopeIDProps: every exported function of constructs/
+// that takes a construct scope first is New...(scope constructs.Construct,
+// id string, props <...>Props).
+func TestConstructorsTakeScopeIDProps(t *testing.T) {
+	constructors := 0
+	eachGoFile(t, "constructs", func(path string, _ *token.FileSet, f *ast.File, _ []byte) {
+		for _, decl := range f.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || fn.Recv != nil || !fn.Name.IsExported() || len(fn.Type.Params.List) == 0 || typeName(fn.Type.Params.List[0].Type) != "constructs.Construct" {
+				continue
+			}
+			constructors++
+			var types []string
+			for _, field := range fn.Type.Params.List {
+				for range max(1, len(field.Names)) {
+					types = append(types, typeName(field.Type))
+				}
+			}
+			if !strings.HasPrefix(fn.Name.Name, "New") || len(types) != 3 || types[1] != "string" || !strings.HasSuffix(types[2], "Props") {
+				t.Errorf("%s: %s(%s): a constructor is New...(scope constructs.Construct, id string, props ...Props)", path, fn.Name.Name, strings.Join(types, ", "))
+			}
+		}
+	})
+	if constructors < 10 {
+		t.Errorf("found only %d constructors under constructs/", constructors)
+	}
+}
+
+func typeName(e ast.Expr) string {
+	switch x := e.(type) {
+	case *ast.Ident:
+		return x.Name
+	case *ast.SelectorExpr:
+		return typeName(x.X) + "." + x.Sel.Name
+	case *ast.StarExpr:
+		return "*" + typeName(x.X)
+	}
+	return "?"
 }
