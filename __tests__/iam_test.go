@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/phase-mirror/fp-calibration-infra/constructs/service"
 )
 
 // roleNames returns the three role names of an environment.
@@ -312,4 +314,74 @@ func simulate(t *testing.T, sims []simulation) []simResult {
 		t.Fatalf("iam simulator output: %v (%d results for %d simulations)", err, len(results), len(sims))
 	}
 	return results
+}
+
+// trustSimulation asks whether principal may call action on the role whose
+// trust policy is trust, with the given request context.
+func trustSimulation(principal, action, roleArn, account string, trust map[string]any, context map[string]any) simulation {
+	var sim simulation
+	sim.Request.Principal, sim.Request.Action = principal, action
+	sim.Request.Resource.Resource, sim.Request.Resource.AccountID = roleArn, account
+	sim.Request.ContextVariables = context
+	sim.IdentityPolicies, sim.PermissionBoundaryPolicies = []map[string]any{}, []map[string]any{}
+	sim.ServiceControlPolicies, sim.ResourceControlPolicies = []any{}, []any{}
+	sim.ResourcePolicy = trust
+	return sim
+}
+
+// TestLambdaTrustPoliciesInTheIAMSimulator: the simulator, not the tests,
+// judges who may assume the Lambda roles: Lambda on behalf of this account
+// only.
+func TestLambdaTrustPoliciesInTheIAMSimulator(t *testing.T) {
+	for _, env := range StackNames() {
+		s, account := stacks[env], envByName(t, env).AccountID
+		other := "999999999999"
+		for _, r := range s.All("aws_iam_role") {
+			trust := renderPolicy(t, s, r.Body.Str("assume_role_policy"))
+			arn := "arn:aws:iam::" + account + ":role/" + r.Body.Str("name")
+			cases := []struct {
+				name     string
+				sim      simulation
+				expected string
+			}{
+				{"Lambda for this account", trustSimulation("lambda.amazonaws.com", "sts:AssumeRole", arn, account, trust, map[string]any{"aws:SourceAccount": account}), "Allowed"},
+				{"Lambda for another account", trustSimulation("lambda.amazonaws.com", "sts:AssumeRole", arn, account, trust, map[string]any{"aws:SourceAccount": other}), "ImplicitlyDenied"},
+				{"Lambda without a source account", trustSimulation("lambda.amazonaws.com", "sts:AssumeRole", arn, account, trust, map[string]any{}), "ImplicitlyDenied"},
+				{"EC2 for this account", trustSimulation("ec2.amazonaws.com", "sts:AssumeRole", arn, account, trust, map[string]any{"aws:SourceAccount": account}), "ImplicitlyDenied"},
+				{"a user of the account", trustSimulation("arn:aws:iam::"+account+":user/someone", "sts:AssumeRole", arn, account, trust, map[string]any{}), "ImplicitlyDenied"},
+			}
+			sims := make([]simulation, len(cases))
+			for i, c := range cases {
+				sims[i] = c.sim
+			}
+			for i, got := range simulate(t, sims) {
+				if got.Result != cases[i].expected {
+					t.Errorf("%s: %s assuming %s: %s %s, want %s", env, cases[i].name, r.Body.Str("name"), got.Result, got.Errors, cases[i].expected)
+				}
+			}
+		}
+	}
+}
+
+// TestSimulatorCannotJudgeGitHubTrust is why the GitHub roles' trust is judged
+// by trustAllows, not the simulator: @cloud-copilot/iam-simulate ignores the
+// token.actions.githubusercontent.com:sub and :aud keys (its action data
+// lists other GitHub keys only), so every web-identity request is denied
+// whatever the subject. When this test fails, the simulator has learnt the
+// keys: move the GitHub trust cases to it and drop trustAllows.
+func TestSimulatorCannotJudgeGitHubTrust(t *testing.T) {
+	env := StackNames()[0]
+	s, account := stacks[bootstrapOf(env)], envByName(t, env).AccountID
+	role := s.One(t, "aws_iam_role", "name", service.Names(envByName(t, env)).DeployRole())
+	trust := renderPolicy(t, s, role.Body.Str("assume_role_policy"))
+	provider := "arn:aws:iam::" + account + ":oidc-provider/token.actions.githubusercontent.com"
+	subject := "repo:" + envByName(t, env).GitHubRepository + ":environment:" + env
+	if !trustAllows(trust, map[string]string{"token.actions.githubusercontent.com:sub": subject, "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}) {
+		t.Fatal("trustAllows refuses the deploy role's own subject")
+	}
+	got := simulate(t, []simulation{trustSimulation(provider, "sts:AssumeRoleWithWebIdentity", "arn:aws:iam::"+account+":role/"+role.Body.Str("name"), account, trust,
+		map[string]any{"token.actions.githubusercontent.com:sub": subject, "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"})})
+	if got[0].Result == "Allowed" {
+		t.Error("the simulator now judges GitHub OIDC trust: use it instead of trustAllows")
+	}
 }

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"encoding/json"
+	"slices"
 
 	"github.com/phase-mirror/fp-calibration-infra/drill"
 
@@ -334,12 +335,48 @@ func TestPolicyDocumentsEvaluate(t *testing.T) {
 			if policy["Version"] != "2012-10-17" || len(statements) != len(body.Objs("statement")) {
 				t.Errorf("%s %s: evaluated to %v", name, docName, policy)
 			}
+			// The tests' own renderer (renderPolicy), which the IAM simulator
+			// tests rely on, must say what the provider says.
+			ours, _ := json.Marshal(canonicalPolicy(renderPolicy(t, s, "${"+address+".json}")))
+			theirs, _ := json.Marshal(canonicalPolicy(policy))
+			if string(ours) != string(theirs) {
+				t.Errorf("%s %s: the tests' renderer says\n%s\nthe provider says\n%s", name, docName, ours, theirs)
+			}
 			evaluated++
 		}
 		if evaluated < 4 { // three trust policies and the boundary
 			t.Errorf("%s: only %d policy documents were evaluated at plan time", name, evaluated)
 		}
 	}
+}
+
+// canonicalPolicy is an IAM policy with every single value made a list and
+// every list sorted: the provider writes a one-element list as a string, and
+// neither side's order has a meaning.
+func canonicalPolicy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, val := range x {
+			out[k] = canonicalPolicy(val)
+			if s, ok := val.(string); ok && k != "Version" && k != "Effect" && k != "Sid" {
+				out[k] = []any{s}
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, val := range x {
+			out[i] = canonicalPolicy(val)
+		}
+		slices.SortFunc(out, func(a, b any) int {
+			ja, _ := json.Marshal(a)
+			jb, _ := json.Marshal(b)
+			return strings.Compare(string(ja), string(jb))
+		})
+		return out
+	}
+	return v
 }
 
 // TestTheNonceNeverReachesAPlan: the redaction nonce is written through the
