@@ -2,15 +2,15 @@ package names
 
 import (
 	"go/ast"
-	"go/parser"
 	"go/token"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/phase-mirror/fp-calibration-infra/internal/gofiles"
 )
 
 // TestNamesAreTheFacts holds the names against the literal values of
@@ -107,29 +107,10 @@ func TestEachNameIsSpelledOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	here, _ := os.Getwd()
-	checked := 0
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	checked, err := gofiles.Walk(root, func(path string, _ *token.FileSet, file *ast.File, _ []byte) {
+		if filepath.Dir(path) == here {
+			return
 		}
-		if d.IsDir() {
-			switch d.Name() {
-			case "node_modules", "cdktf.out", ".git", "testdata":
-				return filepath.SkipDir
-			}
-			if path == here {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		file, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
-		if err != nil {
-			return err
-		}
-		checked++
 		ast.Inspect(file, func(n ast.Node) bool {
 			if _, isImport := n.(*ast.ImportSpec); isImport {
 				return false
@@ -150,7 +131,6 @@ func TestEachNameIsSpelledOnce(t *testing.T) {
 			}
 			return true
 		})
-		return nil
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -6,13 +6,12 @@ package codeshape
 
 import (
 	"go/ast"
-	"go/parser"
 	"go/token"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/phase-mirror/fp-calibration-infra/internal/gofiles"
 )
 
 const (
@@ -20,35 +19,10 @@ const (
 	maxFuncLines = 80
 )
 
-// eachGoFile parses every non-test Go file of the project under dir
-// (relative to the project root) and calls check with it.
+// eachGoFile calls check with every non-test Go file under dir (relative to the project root).
 func eachGoFile(t *testing.T, dir string, check func(path string, fset *token.FileSet, f *ast.File, src []byte)) int {
 	t.Helper()
-	root := filepath.Join("..", "..", dir)
-	fset := token.NewFileSet()
-	checked := 0
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() && (d.Name() == "node_modules" || d.Name() == "cdktf.out" || strings.HasPrefix(d.Name(), ".")) && path != root {
-			return filepath.SkipDir
-		}
-		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		src, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		f, err := parser.ParseFile(fset, path, src, 0)
-		if err != nil {
-			return err
-		}
-		checked++
-		check(path, fset, f, src)
-		return nil
-	})
+	checked, err := gofiles.Walk(filepath.Join("..", "..", dir), check)
 	if err != nil {
 		t.Fatal(err)
 	}
