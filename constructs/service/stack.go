@@ -67,14 +67,36 @@ func NewStack(scope constructs.Construct, id string, props Props) (*Stack, error
 		return nil, err
 	}
 
-	steps := []func() error{s.key, s.dataStore, s.functions, s.salt, s.grants, s.monitoring, s.adopt}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return nil, err
-		}
+	if err := s.compose(); err != nil {
+		return nil, err
 	}
 	s.outputs()
 	return s, nil
+}
+
+// compose builds the environment's constructs. Each step takes what it
+// depends on as arguments, so the order is the data's, not a list's.
+func (s *Stack) compose() (err error) {
+	if s.Key, err = s.key(); err != nil {
+		return err
+	}
+	if s.DataStore, err = s.dataStore(s.Key); err != nil {
+		return err
+	}
+	if s.Functions, err = s.functions(s.Key, s.DataStore); err != nil {
+		return err
+	}
+	if s.Salt, err = s.salt(s.Key, s.Functions.SaltRotator); err != nil {
+		return err
+	}
+	if err = grant(s.DataStore, s.Salt, s.Functions); err != nil {
+		return err
+	}
+	if s.Monitoring, err = s.monitoring(s.Key, s.DataStore, s.Functions); err != nil {
+		return err
+	}
+	s.Imports, err = s.adopt(s.Functions)
+	return err
 }
 
 // Names are the physical names of env's resources.
@@ -82,8 +104,8 @@ func Names(env config.Environment) names.Env {
 	return names.Env{Project: env.ProjectName, Environment: env.Name, Region: env.Region, AccountID: env.AccountID}
 }
 
-func (s *Stack) key() (err error) {
-	s.Key, err = cmk.New(s.Stack, "key", cmk.Props{
+func (s *Stack) key() (*cmk.Key, error) {
+	key, err := cmk.New(s.Stack, "key", cmk.Props{
 		AliasName:             s.Names.KeyAlias(),
 		Description:           "Encrypts the " + s.Env.ProjectName + " FP Calibration Service data of " + s.Env.Name,
 		Names:                 s.Names,
@@ -91,53 +113,50 @@ func (s *Stack) key() (err error) {
 		AccountUseViaServices: []string{"dynamodb", "ssm"},
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// CreateSecret with a customer managed key needs kms:GenerateDataKey and
 	// kms:Decrypt (Secrets Manager API Reference, CreateSecret): whoever deploys.
-	s.Key.AllowAccountUseThrough("AccountCreatesTheSecretThroughSecretsManager", cmk.SecretWriterActions, "secretsmanager")
-	return nil
+	key.AllowAccountUseThrough("AccountCreatesTheSecretThroughSecretsManager", cmk.SecretWriterActions, "secretsmanager")
+	return key, nil
 }
 
-func (s *Stack) dataStore() (err error) {
-	s.DataStore, err = datastore.New(s.Stack, "datastore", datastore.Props{
+func (s *Stack) dataStore(key *cmk.Key) (*datastore.DataStore, error) {
+	data, err := datastore.New(s.Stack, "datastore", datastore.Props{
 		Names:                     s.Names,
-		Key:                       s.Key,
+		Key:                       key,
 		WithoutDeletionProtection: !s.Env.DeletionProtection,
 		Destroyable:               !s.Env.IsProduction(),
 	})
 	if err != nil || s.Env.DeletionProtection {
-		return err
+		return data, err
 	}
-	for _, t := range s.DataStore.Tables() {
+	for _, t := range data.Tables() {
 		t.Suppress(policy.DynamoDBDeletionProtection,
 			"deletion protection is off by this environment's settings (deletion_protection: false); the settings refuse that for production")
 	}
-	return nil
+	return data, nil
 }
 
-func (s *Stack) salt() error {
+func (s *Stack) salt(key *cmk.Key, rotator *function.Identity) (*salt.Salt, error) {
 	if s.props.RotatorPackage == nil {
-		return errors.New("service.Props.RotatorPackage is required")
+		return nil, errors.New("service.Props.RotatorPackage is required")
 	}
 	pkg, err := s.props.RotatorPackage()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	s.Salt, err = salt.New(s.Stack, "salt", salt.Props{
+	return salt.New(s.Stack, "salt", salt.Props{
 		Names:              s.Names,
-		Key:                s.Key,
+		Key:                key,
 		RecoveryWindowDays: s.Env.SecretRecoveryWindowDays,
 		Destroyable:        !s.Env.IsProduction(),
-		Rotator:            s.Functions.SaltRotator,
+		Rotator:            rotator,
 		RotatorPackage:     pkg,
 	})
-	return err
 }
 
-func (s *Stack) monitoring() (err error) {
-	data := s.DataStore
-	fns := s.Functions
+func (s *Stack) monitoring(key *cmk.Key, data *datastore.DataStore, fns Functions) (*monitoring.Monitoring, error) {
 	watch := func(f *function.Identity) monitoring.Function {
 		return monitoring.Function{Short: f.Short(), Name: f.Name(), TimeoutSeconds: f.TimeoutSeconds(),
 			ErrorsThreshold: 10, ErrorsPeriods: 2, ErrorsSeverity: monitoring.Warning, ErrorsRunbook: "lambda-errors"}
@@ -149,7 +168,7 @@ func (s *Stack) monitoring() (err error) {
 	for _, f := range fns.All() {
 		logGroups[f.Short()] = f.LogGroup.Name()
 	}
-	s.Monitoring, err = monitoring.New(s.Stack, "monitoring", monitoring.Props{
+	return monitoring.New(s.Stack, "monitoring", monitoring.Props{
 		Inputs: monitoring.Inputs{
 			Names: s.Names,
 			Tables: []monitoring.Table{
@@ -163,7 +182,7 @@ func (s *Stack) monitoring() (err error) {
 			RotatorFunction:       fns.SaltRotator.Name(),
 			TableOperations:       []string{"GetItem", "Query", "Scan", "PutItem", "UpdateItem"},
 		},
-		Key:            s.Key,
+		Key:            key,
 		CriticalEmails: s.Env.AlertEmails.Critical, WarningEmails: s.Env.AlertEmails.Warning,
 		LogGroups: logGroups,
 		ContributorInsights: []monitoring.ContributorInsight{
@@ -173,7 +192,6 @@ func (s *Stack) monitoring() (err error) {
 			{TableName: data.CalibrationTable.Name(), Index: datastore.RuleIndex, DependsOn: data.CalibrationTable.Dependable()},
 		},
 	})
-	return err
 }
 
 // watched is a table as monitoring sees it: its name and its indexes.
@@ -185,17 +203,16 @@ func watched(short string, t *datastore.Table) monitoring.Table {
 	return w
 }
 
-// grants is the whole of the roles' permissions: what "What each role needs"
-// in the service's specification lists, and nothing more.
-func (s *Stack) grants() error {
-	ingestion, query := s.Functions.FPIngestion, s.Functions.CalibrationQuery
-	data := s.DataStore
+// grant gives the functions the whole of their permissions: what "What each
+// role needs" in the service's specification lists, and nothing more.
+func grant(data *datastore.DataStore, slt *salt.Salt, fns Functions) error {
+	ingestion, query := fns.FPIngestion, fns.CalibrationQuery
 	data.ConsentTable.GrantReadData(ingestion)
 	data.CalibrationTable.GrantWriteData(ingestion)
 	if err := data.CalibrationTable.GrantQueryIndex(query, datastore.RuleIndex); err != nil {
 		return err
 	}
-	s.Salt.GrantReadThroughParameterStore(ingestion)
+	slt.GrantReadThroughParameterStore(ingestion)
 	ingestion.Role.GrantPutMetricData(names.MetricNamespace)
 	// Each function writes its own logs (function.New) and the rotator
 	// rotates the salt (salt.New).
