@@ -34,8 +34,8 @@ type CIRolesProps struct {
 type CIRoles struct {
 	constructs.Construct
 	props  CIRolesProps
-	Deploy iamrole.IamRole
-	Plan   iamrole.IamRole
+	deploy iamrole.IamRole
+	plan   iamrole.IamRole
 	oidc   iamopenidconnectprovider.IamOpenidConnectProvider
 	// resources are the managed resources by construct id, for MoveFromStackRoot.
 	resources map[string]cdktf.TerraformResource
@@ -61,10 +61,10 @@ func NewCIRoles(scope constructs.Construct, id string, props CIRolesProps) (*CIR
 	n := props.Scope.Names
 	// Only a job running in the GitHub environment of the same name (where
 	// production has required reviewers) can deploy; no branch or pull request can.
-	c.Deploy = c.role("deploy_role", n.DeployRole(), []string{c.DeploySubject()}, DeployStatements(props.Scope),
+	c.deploy = c.role("deploy_role", n.DeployRole(), []string{c.DeploySubject()}, DeployStatements(props.Scope),
 		"ListCallsWithoutResourceTypes (ssm:DescribeParameters, logs:DescribeLogGroups, logs:DescribeQueryDefinitions, kms:ListAliases, iam:ListOpenIDConnectProviders) and ManageSavedQueries (logs:PutQueryDefinition, logs:DeleteQueryDefinition) have no resource type in IAM; everything else is scoped")
 	// Pull requests, and main before an apply, may plan: read-only.
-	c.Plan = c.role("plan_role", n.PlanRole(), c.PlanSubjects(), PlanStatements(props.Scope),
+	c.plan = c.role("plan_role", n.PlanRole(), c.PlanSubjects(), PlanStatements(props.Scope),
 		"ListCallsWithoutResourceTypes (read-only List/Describe calls) have no resource type in IAM; everything else is scoped")
 	return c, nil
 }
@@ -102,6 +102,12 @@ func (c *CIRoles) MoveFromStackRoot() {
 		stackbase.MovedFrom(c.resources[id], id)
 	}
 }
+
+// DeployRoleArn is the deploy role's ARN.
+func (c *CIRoles) DeployRoleArn() *string { return c.deploy.Arn() }
+
+// PlanRoleArn is the plan role's ARN.
+func (c *CIRoles) PlanRoleArn() *string { return c.plan.Arn() }
 
 // DeploySubject is the only OIDC subject that may assume the deploy role: a
 // job of this repository running in the GitHub environment of the same name.

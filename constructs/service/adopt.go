@@ -17,7 +17,7 @@ func (s *Stack) adopt(fns Functions) ([]adoption.Import, error) {
 	if !s.Env.Adopt.Enabled {
 		return nil, nil
 	}
-	imports, err := adoption.Apply(s.Stack, adoption.Props{
+	imports, err := adoption.Apply(s.TerraformStack, adoption.Props{
 		Names:     s.Names,
 		LogGroups: []string{fns.FPIngestion.LogGroup.Name(), fns.CalibrationQuery.LogGroup.Name()},
 		Alarms:    s.Env.Adopt.Alarms,

@@ -40,7 +40,7 @@ func (s *Stack) functions(key *cmk.Key, data *datastore.DataStore) (Functions, e
 	if err != nil {
 		return Functions{}, err
 	}
-	boundary, err := access.NewBoundary(s.Stack, "lambda_boundary", access.BoundaryProps{Name: s.Names.LambdaBoundary(), Statements: ceiling})
+	boundary, err := access.NewBoundary(s.TerraformStack, "lambda_boundary", access.BoundaryProps{Name: s.Names.LambdaBoundary(), Statements: ceiling})
 	if err != nil {
 		return Functions{}, err
 	}
@@ -57,7 +57,7 @@ func (s *Stack) functions(key *cmk.Key, data *datastore.DataStore) (Functions, e
 		{"salt_rotator", "salt-rotator", fns.SaltRotator, "SaltRotator", "Salt rotation Lambda: rotates the HMAC salt secret",
 			salt.RotatorTimeoutSeconds, &out.SaltRotator},
 	} {
-		identity, err := function.New(s.Stack, f.id, function.Props{
+		identity, err := function.New(s.TerraformStack, f.id, function.Props{
 			Names: s.Names, Short: f.short, FunctionName: f.name, GranteeName: f.grantee, Description: f.description,
 			TimeoutSeconds: f.timeout, RetentionDays: s.Env.LogRetentionDays, Key: key, Boundary: boundary,
 		})

@@ -45,7 +45,7 @@ func (s *Stack) outputs() {
 }
 
 func (s *Stack) output(name string, value *string, description string) {
-	stackbase.Output(s.Stack, name, value, description)
+	stackbase.Output(s.TerraformStack, name, value, description)
 }
 
 func snake(s string) string {

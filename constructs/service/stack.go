@@ -26,9 +26,10 @@ import (
 
 // Stack is one environment's stack.
 type Stack struct {
-	// Stack is the CDKTF stack every resource of the environment belongs to.
-	Stack cdktf.TerraformStack
-	Env   config.Environment
+	// TerraformStack is the stack every resource of the environment belongs
+	// to: a Stack is a construct.
+	cdktf.TerraformStack
+	Env config.Environment
 	// Names are the physical names of the environment's resources.
 	Names      names.Env
 	Key        *cmk.Key
@@ -60,7 +61,7 @@ func NewStack(scope constructs.Construct, id string, props Props) (*Stack, error
 	}
 	env := props.Env
 	stack := cdktf.NewTerraformStack(scope, jsii.String(id))
-	s := &Stack{Stack: stack, Env: env, Names: Names(env), props: props}
+	s := &Stack{TerraformStack: stack, Env: env, Names: Names(env), props: props}
 	pins.Apply(stack)
 	stackbase.Provider(stack, stackbase.ProviderProps{Region: env.Region, AccountID: env.AccountID, Project: env.ProjectName, Environment: env.Name})
 	if err := statestore.Configure(stack, backend(env)); err != nil {
@@ -105,7 +106,7 @@ func Names(env config.Environment) names.Env {
 }
 
 func (s *Stack) key() (*cmk.Key, error) {
-	key, err := cmk.New(s.Stack, "key", cmk.Props{
+	key, err := cmk.New(s.TerraformStack, "key", cmk.Props{
 		AliasName:             s.Names.KeyAlias(),
 		Description:           "Encrypts the " + s.Env.ProjectName + " FP Calibration Service data of " + s.Env.Name,
 		Names:                 s.Names,
@@ -122,7 +123,7 @@ func (s *Stack) key() (*cmk.Key, error) {
 }
 
 func (s *Stack) dataStore(key *cmk.Key) (*datastore.DataStore, error) {
-	data, err := datastore.New(s.Stack, "datastore", datastore.Props{
+	data, err := datastore.New(s.TerraformStack, "datastore", datastore.Props{
 		Names:                     s.Names,
 		Key:                       key,
 		WithoutDeletionProtection: !s.Env.DeletionProtection,
@@ -146,7 +147,7 @@ func (s *Stack) salt(key *cmk.Key, rotator *function.Identity) (*salt.Salt, erro
 	if err != nil {
 		return nil, err
 	}
-	return salt.New(s.Stack, "salt", salt.Props{
+	return salt.New(s.TerraformStack, "salt", salt.Props{
 		Names:              s.Names,
 		Key:                key,
 		RecoveryWindowDays: s.Env.SecretRecoveryWindowDays,
@@ -168,7 +169,7 @@ func (s *Stack) monitoring(key *cmk.Key, data *datastore.DataStore, fns Function
 	for _, f := range fns.All() {
 		logGroups[f.Short()] = f.LogGroup.Name()
 	}
-	return monitoring.New(s.Stack, "monitoring", monitoring.Props{
+	return monitoring.New(s.TerraformStack, "monitoring", monitoring.Props{
 		Inputs: monitoring.Inputs{
 			Names: s.Names,
 			Tables: []monitoring.Table{

@@ -40,9 +40,10 @@ type BootstrapProps struct {
 
 // Bootstrap is the state-bootstrap stack of one environment's account.
 type Bootstrap struct {
-	Stack  cdktf.TerraformStack
-	Key    *cmk.Key
-	Bucket s3bucket.S3Bucket
+	// TerraformStack is the bootstrap's stack: a Bootstrap is a construct.
+	cdktf.TerraformStack
+	Key         *cmk.Key
+	stateBucket s3bucket.S3Bucket
 	// LockTable is the DynamoDB lock table (BootstrapProps.LockTable), else nil.
 	LockTable *datastore.Table
 	CI        *access.CIRoles
@@ -68,7 +69,7 @@ func NewBootstrap(scope constructs.Construct, id string, props BootstrapProps) (
 	if err := Configure(stack, BackendProps{LocalPath: LocalStatePath(id)}); err != nil {
 		return nil, err
 	}
-	b := &Bootstrap{Stack: stack, props: props}
+	b := &Bootstrap{TerraformStack: stack, props: props}
 
 	keyProps := cmk.Props{
 		AliasName:   n.StateKeyAlias(),
@@ -113,7 +114,7 @@ func NewBootstrap(scope constructs.Construct, id string, props BootstrapProps) (
 // DynamoDB, with a lock table) only. A key policy that names a role grants by
 // itself: the plan role, which only reads the state, gets Decrypt alone.
 func (b *Bootstrap) allowStateRoles() {
-	deploy, plan := *b.CI.Deploy.Arn(), *b.CI.Plan.Arn()
+	deploy, plan := *b.CI.DeployRoleArn(), *b.CI.PlanRoleArn()
 	b.Key.AllowRoles("DeployRoleWritesStateThroughS3", []string{deploy}, []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}, "s3")
 	b.Key.AllowRoles("PlanRoleReadsStateThroughS3", []string{plan}, []string{"kms:Decrypt"}, "s3")
 	if b.LockTable != nil {
@@ -122,15 +123,15 @@ func (b *Bootstrap) allowStateRoles() {
 }
 
 func (b *Bootstrap) bucket(name string) {
-	b.Bucket = s3bucket.NewS3Bucket(b.Stack, jsii.String("state_bucket"), &s3bucket.S3BucketConfig{
+	b.stateBucket = s3bucket.NewS3Bucket(b.TerraformStack, jsii.String("state_bucket"), &s3bucket.S3BucketConfig{
 		Bucket:    jsii.String(name),
 		Lifecycle: &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)},
 	})
-	id := b.Bucket.Id()
-	s3bucketversioning.NewS3BucketVersioningA(b.Stack, jsii.String("state_bucket_versioning"), &s3bucketversioning.S3BucketVersioningAConfig{
+	id := b.stateBucket.Id()
+	s3bucketversioning.NewS3BucketVersioningA(b.TerraformStack, jsii.String("state_bucket_versioning"), &s3bucketversioning.S3BucketVersioningAConfig{
 		Bucket: id, VersioningConfiguration: &s3bucketversioning.S3BucketVersioningVersioningConfiguration{Status: jsii.String("Enabled")},
 	})
-	s3bucketserversideencryptionconfiguration.NewS3BucketServerSideEncryptionConfigurationA(b.Stack, jsii.String("state_bucket_encryption"),
+	s3bucketserversideencryptionconfiguration.NewS3BucketServerSideEncryptionConfigurationA(b.TerraformStack, jsii.String("state_bucket_encryption"),
 		&s3bucketserversideencryptionconfiguration.S3BucketServerSideEncryptionConfigurationAConfig{
 			Bucket: id,
 			Rule: &[]*s3bucketserversideencryptionconfiguration.S3BucketServerSideEncryptionConfigurationRuleA{{
@@ -140,13 +141,13 @@ func (b *Bootstrap) bucket(name string) {
 				BucketKeyEnabled: jsii.Bool(true),
 			}},
 		})
-	s3bucketpublicaccessblock.NewS3BucketPublicAccessBlock(b.Stack, jsii.String("state_bucket_public_access_block"), &s3bucketpublicaccessblock.S3BucketPublicAccessBlockConfig{
+	s3bucketpublicaccessblock.NewS3BucketPublicAccessBlock(b.TerraformStack, jsii.String("state_bucket_public_access_block"), &s3bucketpublicaccessblock.S3BucketPublicAccessBlockConfig{
 		Bucket: id, BlockPublicAcls: jsii.Bool(true), BlockPublicPolicy: jsii.Bool(true), IgnorePublicAcls: jsii.Bool(true), RestrictPublicBuckets: jsii.Bool(true),
 	})
-	s3bucketownershipcontrols.NewS3BucketOwnershipControls(b.Stack, jsii.String("state_bucket_ownership"), &s3bucketownershipcontrols.S3BucketOwnershipControlsConfig{
+	s3bucketownershipcontrols.NewS3BucketOwnershipControls(b.TerraformStack, jsii.String("state_bucket_ownership"), &s3bucketownershipcontrols.S3BucketOwnershipControlsConfig{
 		Bucket: id, Rule: &s3bucketownershipcontrols.S3BucketOwnershipControlsRule{ObjectOwnership: jsii.String("BucketOwnerEnforced")},
 	})
-	s3bucketlifecycleconfiguration.NewS3BucketLifecycleConfiguration(b.Stack, jsii.String("state_bucket_lifecycle"), &s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationConfig{
+	s3bucketlifecycleconfiguration.NewS3BucketLifecycleConfiguration(b.TerraformStack, jsii.String("state_bucket_lifecycle"), &s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationConfig{
 		Bucket: id,
 		Rule: &[]*s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationRule{{
 			Id:                             jsii.String("expire-old-state-versions"),
@@ -156,15 +157,15 @@ func (b *Bootstrap) bucket(name string) {
 			AbortIncompleteMultipartUpload: &s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload{DaysAfterInitiation: jsii.Number(7)},
 		}},
 	})
-	policy := iamdoc.NewDocument(b.Stack, "state_bucket_policy_document", iamdoc.DocumentProps{})
+	policy := iamdoc.NewDocument(b.TerraformStack, "state_bucket_policy_document", iamdoc.DocumentProps{})
 	policy.Add(iamdoc.Statement{
 		Sid: "DenyRequestsWithoutTLS", Deny: true,
 		Principals: []iamdoc.Principal{{Type: "*", Identifiers: []string{"*"}}},
 		Actions:    []string{"s3:*"},
-		Resources:  []string{*b.Bucket.Arn(), *b.Bucket.Arn() + "/*"},
+		Resources:  []string{*b.stateBucket.Arn(), *b.stateBucket.Arn() + "/*"},
 		Conditions: []iamdoc.Condition{{Test: "Bool", Variable: "aws:SecureTransport", Values: []string{"false"}}},
 	})
-	s3bucketpolicy.NewS3BucketPolicy(b.Stack, jsii.String("state_bucket_policy"), &s3bucketpolicy.S3BucketPolicyConfig{Bucket: id, Policy: policy.JSON()})
+	s3bucketpolicy.NewS3BucketPolicy(b.TerraformStack, jsii.String("state_bucket_policy"), &s3bucketpolicy.S3BucketPolicyConfig{Bucket: id, Policy: policy.JSON()})
 }
 
 func (b *Bootstrap) outputs() {
@@ -178,13 +179,13 @@ func (b *Bootstrap) outputs() {
 		{"state_bucket_region", "Region of the state bucket (settings: state.region)", jsii.String(n.Region)},
 		{"state_kms_key_arn", "Key encrypting the state (settings: state.kms_key_arn)", b.Key.Arn()},
 		{"state_key", "State object of the environment", jsii.String(n.StateObject(b.props.KeyPrefix))},
-		{"deploy_role_arn", "Role the deployment workflow assumes in the GitHub environment " + n.Environment, b.CI.Deploy.Arn()},
-		{"plan_role_arn", "Read-only role pull-request plans assume", b.CI.Plan.Arn()},
+		{"deploy_role_arn", "Role the deployment workflow assumes in the GitHub environment " + n.Environment, b.CI.DeployRoleArn()},
+		{"plan_role_arn", "Read-only role pull-request plans assume", b.CI.PlanRoleArn()},
 	}
 	if b.LockTable != nil {
 		outputs = append(outputs, output{"state_lock_table_name", "DynamoDB lock table of the state (settings: state.lock dynamodb)", jsii.String(b.LockTable.Name())})
 	}
 	for _, o := range outputs {
-		stackbase.Output(b.Stack, o.name, o.value, o.description)
+		stackbase.Output(b.TerraformStack, o.name, o.value, o.description)
 	}
 }
