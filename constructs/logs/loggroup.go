@@ -67,9 +67,6 @@ func (l *LogGroup) Arn() *string { return l.group.Arn() }
 // Dependable is the log group resource, for depends_on.
 func (l *LogGroup) Dependable() cdktf.ITerraformDependable { return l.group }
 
-// FunctionName is the function that writes to the group.
-func (l *LogGroup) FunctionName() string { return l.props.FunctionName }
-
 // GrantWriteLogs lets grantee write log streams of this group only.
 func (l *LogGroup) GrantWriteLogs(g iamdoc.Grantee) {
 	g.AddToPrincipalPolicy(iamdoc.Statement{
