@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/phase-mirror/fp-calibration-infra/config"
@@ -116,18 +115,6 @@ func (s *shell) exec(name string, args ...string) (string, int) {
 		return err.Error(), -1
 	}
 	return string(out), 0
-}
-
-// synthesizing lets one drill at a time synthesize: each synthesis starts a
-// Node runtime (~0.8 GiB), and the two drills run side by side.
-var synthesizing sync.Mutex
-
-// synth runs the README's synthesis (go run .) in the project copy.
-func (s *shell) synth() string {
-	s.t.Helper()
-	synthesizing.Lock()
-	defer synthesizing.Unlock()
-	return s.must("go", "run", ".")
 }
 
 func (s *shell) must(name string, args ...string) string {

@@ -12,10 +12,9 @@ import (
 // its own account) and shows what protects its data: a second plan is empty,
 // a destroy plan is refused by prevent_destroy, and the tables refuse deletion.
 func TestProductionDrill(t *testing.T) {
-	t.Parallel() // beside staging's drill: another emulator, another project copy
 	project := testrepo.Copy(t, "..")
 	sh := newShell(t, project, prodEmu, production.Region)
-	sh.synth()
+	sh.must("go", "run", ".")
 	tg, n := targets(t, project, production.Name)
 	sh.mustTerraform(production.Name, "init", "-input=false", "-no-color", "-lockfile=readonly")
 	out := sh.mustTerraform(production.Name, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, tg...)...)
@@ -47,7 +46,7 @@ func TestProductionDrill(t *testing.T) {
 	editSettings(t, project, production.Name, func(s map[string]any) {
 		s["state"] = map[string]any{"backend": "s3", "bucket": bucket, "region": production.Region, "kms_key_arn": key}
 	})
-	sh.synth()
+	sh.must("go", "run", ".")
 	sh.mustTerraform(production.Name, "init", "-input=false", "-no-color", "-lockfile=readonly")
 	sh.mustTerraform(production.Name, "state", "push", "../../../terraform.production.tfstate")
 	if out, code := sh.terraform(production.Name, append([]string{"plan", "-detailed-exitcode", "-input=false", "-no-color"}, tg...)...); code != 0 {

@@ -20,7 +20,6 @@ import (
 // its "Deploy drill" and "Adopting the HCL deployment" sections. The steps
 // depend on each other: the first failure stops the drill.
 func TestDeployDrill(t *testing.T) {
-	t.Parallel() // beside production's drill: another emulator, another project copy
 	project := testrepo.Copy(t, "..")
 	sh := newShell(t, project, emu, staging.Region)
 	boot := "state-bootstrap-" + staging.Name
@@ -70,7 +69,7 @@ func TestDeployDrill(t *testing.T) {
 
 	step("the adoption plan imports and destroys nothing; apply.sh applies it", func(t *testing.T) {
 		sh.t, recorded.t = t, t
-		sh.synth()
+		sh.must("go", "run", ".")
 		var n int
 		serviceTargets, n = targets(t, project, staging.Name)
 		imports := importsOf(t, project, staging.Name)
@@ -115,7 +114,7 @@ func TestDeployDrill(t *testing.T) {
 	step("the runbook's clean-up: adopt off, the HCL version's leftovers deleted, a second plan is empty", func(t *testing.T) {
 		sh.t, recorded.t = t, t
 		editSettings(t, project, staging.Name, func(s map[string]any) { delete(s, "adopt") })
-		sh.synth()
+		sh.must("go", "run", ".")
 		// The runbook: every inline policy but this project's goes.
 		for _, role := range []string{"fp-ingestion", "calibration-query", "salt-rotator"} {
 			name := "phase-mirror-" + role + "-lambda-" + staging.Name
@@ -241,7 +240,7 @@ func TestDeployDrill(t *testing.T) {
 		editSettings(t, project, staging.Name, func(s map[string]any) { delete(s["state"].(map[string]any), "lock") })
 		// A synthesis starts the stack folder afresh: init reads the new
 		// backend settings, and the state object has not moved.
-		sh.synth()
+		sh.must("go", "run", ".")
 		sh.mustTerraform(staging.Name, "init", "-input=false", "-no-color", "-lockfile=readonly")
 		lockRace(t, sh, serviceTargets)
 	})
@@ -302,7 +301,7 @@ func (b *background) wait() {
 // below the project like the original, so the relative state path holds
 // while later syntheses replace cdktf.out.
 func bootstrap(t *testing.T, sh *shell, project, boot string, lifecycle *background) map[string]string {
-	sh.synth()
+	sh.must("go", "run", ".")
 	tg, n := targets(t, project, boot)
 	first, later := []string{}, []string{}
 	for _, target := range tg {

@@ -52,9 +52,7 @@ synth=$(median_time "$work/synth" -out "$work/synth.out")
 stacks=$(find "$work/synth.out/stacks" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort | tr '\n' ' ')
 asset_bytes=$(find "$work/synth.out/stacks" -name '*.zip' -printf '%s\n' 2>/dev/null | awk '{s+=$1} END {print s+0}')
 
-# compile every test binary without running it (warms the build cache; the
-# timed runs below use -count=1, so no test result is cached)
-go test -exec true ./... ./__tests__ >/dev/null 2>&1 || true
+go test ./... ./__tests__ >/dev/null 2>&1 || true # warm the build cache
 read -r test_wall test_peak < <(tree_peak go test -count=1 ./... ./__tests__)
 read -r drill_wall drill_peak < <(tree_peak go test -count=1 ./drill)
 
