@@ -17,8 +17,7 @@ import (
 
 // Filled by TestMain.
 var (
-	emu        *emulator          // staging's account
-	prodEmu    *emulator          // production's account (one emulator serves one account)
+	emu        *emulator          // staging's account (production's drill starts its own: one emulator serves one account)
 	staging    config.Environment // the shipped settings
 	production config.Environment
 )
@@ -49,10 +48,6 @@ func setUp(m *testing.M) (int, error) {
 		return 1, err
 	}
 	defer emu.Stop()
-	if prodEmu, err = startEmulator(filepath.Join(work, "production"), production.AccountID); err != nil {
-		return 1, err
-	}
-	defer prodEmu.Stop()
 	// The SDK clients of the tests read the same variables as Terraform, and
 	// nothing else of AWS.
 	for _, kv := range os.Environ() {
