@@ -17,10 +17,10 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/phase-mirror/fp-calibration-infra/config"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/bootstrap"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/policy"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/salt"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/service"
-	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
 )
 
 // RotatorImportPath is the Go package of the salt rotation Lambda.
@@ -29,7 +29,7 @@ const RotatorImportPath = "github.com/phase-mirror/fp-calibration-infra/lambda/s
 // Result describes a synthesis.
 type Result struct {
 	Stacks     []*service.Stack
-	Bootstraps []*statestore.Bootstrap
+	Bootstraps []*bootstrap.Bootstrap
 	// RotatorPackageBytes is the size of the rotation Lambda's zip.
 	RotatorPackageBytes int
 	// Policy is what the security rules found (suppressions included).
@@ -94,7 +94,11 @@ func Synth(opts Options, envs []config.Environment) (Result, error) {
 			return Result{}, fmt.Errorf("stack %s: %w", env.Name, err)
 		}
 		res.Stacks = append(res.Stacks, s)
-		boot, err := statestore.NewBootstrap(a, service.Names(env).BootstrapStack(), service.BootstrapProps(env))
+		bootProps, err := service.BootstrapProps(env)
+		if err != nil {
+			return Result{}, fmt.Errorf("stack %s: %w", service.Names(env).BootstrapStack(), err)
+		}
+		boot, err := bootstrap.New(a, service.Names(env).BootstrapStack(), bootProps)
 		if err != nil {
 			return Result{}, fmt.Errorf("stack %s: %w", service.Names(env).BootstrapStack(), err)
 		}

@@ -23,6 +23,7 @@ func adoptSettings(file string, raw *adoptFile) (AdoptSettings, error) {
 		return fail("enabled", "is required when adopt is set", `set "enabled": true for the first plan over the HCL version's resources, or remove the adopt block`)
 	}
 	adopt.Enabled = *raw.Enabled
+	adopt.LambdaRoles, adopt.LambdaBoundary = raw.LambdaRoles, raw.LambdaBoundary
 	if raw.Alarms == nil {
 		return adopt, nil
 	}

@@ -87,10 +87,16 @@ const (
 
 // AdoptSettings selects what a first plan imports instead of creating.
 type AdoptSettings struct {
-	// Enabled turns on the import blocks (tables, nonce parameter, salt
-	// secret, key and alias, Lambda roles, topics, dashboard and the log
+	// Enabled turns on the service stack's import blocks (tables, nonce
+	// parameter, salt secret, key and alias, topics, dashboard and the log
 	// groups of the application's functions).
 	Enabled bool
+	// LambdaRoles: the bootstrap imports the three Lambda roles (made by the
+	// HCL version, or by a version of this project before the bootstrap owned them).
+	LambdaRoles bool
+	// LambdaBoundary: the bootstrap imports the Lambda roles' permissions
+	// boundary (made by a version of this project before the bootstrap owned it).
+	LambdaBoundary bool
 	// Alarms are alarm names of this stack that already exist and are
 	// imported too (the HCL version's alarm names are not recorded).
 	Alarms []string

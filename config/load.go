@@ -37,8 +37,10 @@ type settingsFile struct {
 }
 
 type adoptFile struct {
-	Enabled *bool     `json:"enabled"`
-	Alarms  *[]string `json:"alarms"`
+	Enabled        *bool     `json:"enabled"`
+	Alarms         *[]string `json:"alarms"`
+	LambdaRoles    bool      `json:"lambda_roles"`
+	LambdaBoundary bool      `json:"lambda_boundary"`
 }
 
 type alertEmailsFile struct {

@@ -47,3 +47,6 @@ func NewBoundary(scope constructs.Construct, id string, props BoundaryProps) (*B
 
 // Arn is the boundary policy's ARN.
 func (b *Boundary) Arn() *string { return b.policy.Arn() }
+
+// Resource is the policy resource (for import blocks).
+func (b *Boundary) Resource() iampolicy.IamPolicy { return b.policy }

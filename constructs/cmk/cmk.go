@@ -75,8 +75,6 @@ type Key struct {
 	// several uses through one service (read one table, write another) gets
 	// one statement with their union.
 	granted map[string][]string
-	// logGroups are the log groups CloudWatch Logs may encrypt with the key.
-	logGroups []string
 }
 
 // New creates the key, its alias and its base policy.
@@ -101,7 +99,7 @@ func New(scope constructs.Construct, id string, props Props) (*Key, error) {
 	constructs.NewConstruct_Override(k, scope, jsii.String(id))
 
 	k.policy = iamdoc.NewDocument(k, "policy", iamdoc.DocumentProps{})
-	k.policy.Add(iamdoc.Statement{
+	k.AddToResourcePolicy(iamdoc.Statement{
 		Sid:        "KeyAdministrationByAccount",
 		Principals: []iamdoc.Principal{{Type: "AWS", Identifiers: []string{props.Names.AccountRoot()}}},
 		Actions:    AdminActions,
@@ -112,7 +110,7 @@ func New(scope constructs.Construct, id string, props Props) (*Key, error) {
 		for _, s := range props.AccountUseViaServices {
 			endpoints = append(endpoints, props.Names.ServiceEndpoint(s))
 		}
-		k.policy.Add(iamdoc.Statement{
+		k.AddToResourcePolicy(iamdoc.Statement{
 			Sid:        "AccountUseOnlyThroughServices",
 			Principals: []iamdoc.Principal{{Type: "AWS", Identifiers: []string{props.Names.AccountRoot()}}},
 			Actions:    ServiceUseActions,
@@ -148,35 +146,13 @@ func (k *Key) Arn() *string { return k.key.Arn() }
 // AliasName is the key's alias name.
 func (k *Key) AliasName() *string { return k.alias.Name() }
 
-// GrantDecrypt lets grantee decrypt with the key, only through the named services.
-func (k *Key) GrantDecrypt(g iamdoc.Grantee, viaService string, more ...string) {
-	k.grant(g, DecryptActions, append([]string{viaService}, more...))
-}
-
-// GrantSecretWriter lets grantee decrypt and generate data keys, only through
-// the named services: what writing a new secret version needs.
-func (k *Key) GrantSecretWriter(g iamdoc.Grantee, viaService string, more ...string) {
-	k.grant(g, SecretWriterActions, append([]string{viaService}, more...))
-}
-
-// AllowLogGroup lets CloudWatch Logs encrypt the named log group with the key,
-// and no other log group (kms:EncryptionContext:aws:logs:arn).
-func (k *Key) AllowLogGroup(name string) {
-	k.logGroups = append(k.logGroups, k.props.Names.LogGroupARNs(name)[0])
-	k.policy.Put(iamdoc.Statement{
-		Sid:        "CloudWatchLogsEncryptTheServiceLogGroups",
-		Principals: []iamdoc.Principal{{Type: "Service", Identifiers: []string{k.props.Names.ServiceEndpoint("logs")}}},
-		Actions:    LogsActions,
-		Resources:  []string{"*"},
-		Conditions: []iamdoc.Condition{{Test: "ArnEquals", Variable: "kms:EncryptionContext:aws:logs:arn", Values: k.logGroups}},
-	})
-}
-
-// grant writes the same permission on both sides: the grantee's identity policy
-// and the key policy, both conditioned on kms:ViaService (at least one service:
-// direct use of the key is never granted). Grants to one grantee through the
-// same services merge into one statement.
-func (k *Key) grant(g iamdoc.Grantee, actions []string, viaServices []string) {
+// Grant lets grantee use the key for actions, only through the named
+// services (at least one: direct use of the key is never granted). It writes
+// the same permission on both sides, the grantee's identity policy and the
+// key policy, each conditioned on kms:ViaService; grants to one grantee
+// through the same services merge into one statement.
+func (k *Key) Grant(g iamdoc.Grantee, actions []string, viaService string, more ...string) {
+	viaServices := append([]string{viaService}, more...)
 	endpoints := make([]string, 0, len(viaServices))
 	for _, s := range viaServices {
 		endpoints = append(endpoints, k.props.Names.ServiceEndpoint(s))
@@ -191,7 +167,7 @@ func (k *Key) grant(g iamdoc.Grantee, actions []string, viaServices []string) {
 	g.AddToPrincipalPolicy(iamdoc.Statement{
 		Sid: sid, Actions: k.granted[sid], Resources: []string{*k.Arn()}, Conditions: []iamdoc.Condition{via},
 	})
-	k.policy.Put(iamdoc.Statement{
+	k.AddToResourcePolicy(iamdoc.Statement{
 		Sid:        sid,
 		Principals: []iamdoc.Principal{{Type: "AWS", Identifiers: []string{g.PrincipalArn()}}},
 		Actions:    k.granted[sid],
@@ -200,48 +176,16 @@ func (k *Key) grant(g iamdoc.Grantee, actions []string, viaServices []string) {
 	})
 }
 
-// AllowRoles lets the named roles use the key for actions, only through the
-// named service (for roles that are not grantees of a construct).
-func (k *Key) AllowRoles(sid string, roleArns []string, actions []string, viaService string) {
-	k.policy.Put(iamdoc.Statement{
-		Sid:        sid,
-		Principals: []iamdoc.Principal{{Type: "AWS", Identifiers: roleArns}},
-		Actions:    actions,
-		Resources:  []string{"*"},
-		Conditions: []iamdoc.Condition{
-			{Test: "StringEquals", Variable: "kms:ViaService", Values: []string{k.props.Names.ServiceEndpoint(viaService)}},
-			{Test: "StringEquals", Variable: "kms:CallerAccount", Values: []string{k.props.Names.AccountID}},
-		},
-	})
-}
-
-// AllowAccountUseThrough lets principals of the account that IAM authorises
-// use the key for actions, only through service (e.g. Terraform creating a
-// secret encrypted with the key needs kms:GenerateDataKey and kms:Decrypt
-// through Secrets Manager).
-func (k *Key) AllowAccountUseThrough(sid string, actions []string, service string) {
-	k.policy.Put(iamdoc.Statement{
-		Sid:        sid,
-		Principals: []iamdoc.Principal{{Type: "AWS", Identifiers: []string{k.props.Names.AccountRoot()}}},
-		Actions:    actions,
-		Resources:  []string{"*"},
-		Conditions: []iamdoc.Condition{
-			{Test: "StringEquals", Variable: "kms:ViaService", Values: []string{k.props.Names.ServiceEndpoint(service)}},
-			{Test: "StringEquals", Variable: "kms:CallerAccount", Values: []string{k.props.Names.AccountID}},
-		},
-	})
-}
-
-// AllowServicePrincipal lets an AWS service principal (e.g. logs.<region>.amazonaws.com)
-// use the key under the given conditions, for resources it encrypts itself.
-func (k *Key) AllowServicePrincipal(sid, principal string, actions []string, conditions ...iamdoc.Condition) {
-	k.policy.Add(iamdoc.Statement{
-		Sid:        sid,
-		Principals: []iamdoc.Principal{{Type: "Service", Identifiers: []string{principal}}},
-		Actions:    actions,
-		Resources:  []string{"*"},
-		Conditions: conditions,
-	})
+// AddToResourcePolicy adds a statement to the key policy. A statement whose
+// Sid is already there is merged into it (the union of actions, principals'
+// identifiers and the values of the same condition), so a permission that
+// grows with each caller (one more log group, one more role) stays one
+// statement and a second call never duplicates a Sid.
+func (k *Key) AddToResourcePolicy(st iamdoc.Statement) {
+	if have, ok := k.policy.Get(st.Sid); ok {
+		st = iamdoc.Merge(have, st)
+	}
+	k.policy.Put(st)
 }
 
 func joinTitle(words []string) string {

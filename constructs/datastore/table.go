@@ -181,7 +181,7 @@ func (t *Table) GrantQueryIndex(g iamdoc.Grantee, index string) error {
 // "How Amazon DynamoDB uses AWS KMS", Decrypt and GenerateDataKey events).
 func (t *Table) grant(g iamdoc.Grantee, what string, actions []string, resources ...string) {
 	g.AddToPrincipalPolicy(iamdoc.Statement{Sid: g.GranteeName() + what, Actions: actions, Resources: resources})
-	t.props.Key.GrantDecrypt(g, "dynamodb")
+	t.props.Key.Grant(g, cmk.DecryptActions, "dynamodb")
 }
 
 // title is the table's construct id in CamelCase ("fp_events" -> "FpEvents"), for statement ids.

@@ -1,5 +1,6 @@
-// Package function is a Lambda function's identity: its execution role, its
-// log group and its timeout, in one construct. A function's grants are made
+// Package function is a Lambda function's identity: its execution role's
+// inline policy (the role itself, with its trust and boundary, is made by the
+// bootstrap), its log group and its timeout, in one construct. A function's grants are made
 // to the identity (it is an iamdoc.Grantee), so its facts travel together
 // instead of as parallel lists.
 package function
@@ -28,28 +29,25 @@ type Props struct {
 	FunctionName string
 	// GranteeName names the role in statement ids ("FpIngestion"). Required.
 	GranteeName string
-	// Description says what the function does (the role's description).
-	Description string
 	// TimeoutSeconds is the function's timeout. Required.
 	TimeoutSeconds int
 	// RetentionDays is how long its logs are kept. Required.
 	RetentionDays int
 	// Key encrypts its logs. Required.
 	Key *cmk.Key
-	// Boundary caps the role. Required.
-	Boundary *access.Boundary
 }
 
 // Identity is a function's role, log group and timeout.
 type Identity struct {
 	constructs.Construct
 	props Props
-	// Role is the execution role; LogGroup is /aws/lambda/<function name>.
-	Role     *access.Role
+	// Role is the execution role's inline policy; LogGroup is /aws/lambda/<function name>.
+	Role     *access.RolePolicy
 	LogGroup *logs.LogGroup
 }
 
-// New creates the role and the log group, and lets the role write its own logs.
+// New creates the role's inline policy and the log group, and lets the role
+// write its own logs.
 func New(scope constructs.Construct, id string, props Props) (*Identity, error) {
 	switch {
 	case props.Short == "":
@@ -63,13 +61,13 @@ func New(scope constructs.Construct, id string, props Props) (*Identity, error) 
 	constructs.NewConstruct_Override(f, scope, jsii.String(id))
 	var err error
 	if f.LogGroup, err = logs.NewLogGroup(f, "logs", logs.LogGroupProps{
-		FunctionName: props.FunctionName, RetentionDays: props.RetentionDays, Key: props.Key,
+		FunctionName: props.FunctionName, RetentionDays: props.RetentionDays, Key: props.Key, Names: props.Names,
 	}); err != nil {
 		return nil, err
 	}
-	if f.Role, err = access.NewRole(f, "role", access.RoleProps{
-		Name: props.Names.LambdaRole(props.Short), GranteeName: props.GranteeName, Description: props.Description,
-		AccountID: props.Names.AccountID, Boundary: props.Boundary,
+	role := props.Names.LambdaRole(props.Short)
+	if f.Role, err = access.NewRolePolicy(f, "role", access.RolePolicyProps{
+		RoleName: role, RoleArn: props.Names.RoleARN(role), GranteeName: props.GranteeName,
 	}); err != nil {
 		return nil, err
 	}
@@ -95,8 +93,11 @@ func (f *Identity) PrincipalArn() string { return f.Role.PrincipalArn() }
 // GranteeName names the role in statement ids (iamdoc.Grantee).
 func (f *Identity) GranteeName() string { return f.Role.GranteeName() }
 
+// RoleName is the execution role's name.
+func (f *Identity) RoleName() string { return f.Role.RoleName() }
+
 // Arn is the role's ARN.
-func (f *Identity) Arn() *string { return f.Role.Arn() }
+func (f *Identity) Arn() *string { return jsii.String(f.Role.PrincipalArn()) }
 
 // PolicyDependable is what the function must depend on: its permissions.
 func (f *Identity) PolicyDependable() cdktf.ITerraformDependable { return f.Role.PolicyDependable() }
@@ -104,9 +105,9 @@ func (f *Identity) PolicyDependable() cdktf.ITerraformDependable { return f.Role
 // LogsDependable is what the function must depend on: its log group.
 func (f *Identity) LogsDependable() cdktf.ITerraformDependable { return f.LogGroup.Dependable() }
 
-// MovedFrom adds moved blocks from where the role and the log group were
-// before this construct held them: created at the stack's root as roleID and
-// logsID.
+// MovedFrom adds moved blocks from where the role's inline policy and the
+// log group were before this construct held them: created at the stack's root
+// as roleID and logsID.
 func (f *Identity) MovedFrom(roleID, logsID string) {
 	f.Role.MovedFrom(roleID)
 	f.LogGroup.MovedFrom(logsID)

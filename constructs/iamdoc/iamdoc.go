@@ -4,6 +4,7 @@
 package iamdoc
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/aws/constructs-go/constructs/v10"
@@ -83,6 +84,52 @@ func (d *Document) Put(st Statement) {
 		}
 	}
 	d.Add(st)
+}
+
+// Get returns the statement with the given Sid.
+func (d *Document) Get(sid string) (Statement, bool) {
+	for _, have := range d.statements {
+		if sid != "" && have.Sid == sid {
+			return have, true
+		}
+	}
+	return Statement{}, false
+}
+
+// Merge is a and b as one statement (a's Sid and effect): the union of their
+// actions and resources, of the identifiers of principals of the same type,
+// and of the values of conditions with the same test and key.
+func Merge(a, b Statement) Statement {
+	out := Statement{Sid: a.Sid, Deny: a.Deny, Actions: union(a.Actions, b.Actions), Resources: union(a.Resources, b.Resources)}
+	out.Principals = append([]Principal(nil), a.Principals...)
+	for _, p := range b.Principals {
+		i := slices.IndexFunc(out.Principals, func(q Principal) bool { return q.Type == p.Type })
+		if i < 0 {
+			out.Principals = append(out.Principals, p)
+			continue
+		}
+		out.Principals[i] = Principal{Type: p.Type, Identifiers: union(out.Principals[i].Identifiers, p.Identifiers)}
+	}
+	out.Conditions = append([]Condition(nil), a.Conditions...)
+	for _, c := range b.Conditions {
+		i := slices.IndexFunc(out.Conditions, func(d Condition) bool { return d.Test == c.Test && d.Variable == c.Variable })
+		if i < 0 {
+			out.Conditions = append(out.Conditions, c)
+			continue
+		}
+		out.Conditions[i] = Condition{Test: c.Test, Variable: c.Variable, Values: union(out.Conditions[i].Values, c.Values)}
+	}
+	return out
+}
+
+func union(a, b []string) []string {
+	out := append([]string(nil), a...)
+	for _, s := range b {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // JSON is the rendered policy JSON (a token resolved by Terraform).

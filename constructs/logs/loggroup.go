@@ -24,6 +24,8 @@ type LogGroupProps struct {
 	RetentionDays int
 	// Key encrypts the log events. Required.
 	Key *cmk.Key
+	// Names places the group's ARN (Region and AccountID required).
+	Names names.Env
 }
 
 // LogGroup is /aws/lambda/<function name>.
@@ -40,12 +42,22 @@ func NewLogGroup(scope constructs.Construct, id string, props LogGroupProps) (*L
 		return nil, errors.New("logs.LogGroupProps.FunctionName is required")
 	case props.RetentionDays <= 0:
 		return nil, errors.New("logs.LogGroupProps.RetentionDays is required")
+	case props.Names.Region == "" || props.Names.AccountID == "":
+		return nil, errors.New("logs.LogGroupProps.Names needs Region and AccountID")
 	case props.Key == nil:
 		return nil, errors.New("logs.LogGroupProps.Key is required: log groups are encrypted with the customer-managed key")
 	}
 	l := &LogGroup{props: props}
 	constructs.NewConstruct_Override(l, scope, jsii.String(id))
-	props.Key.AllowLogGroup(l.Name())
+	// CloudWatch Logs may use the key for this group only (kms:EncryptionContext:aws:logs:arn);
+	// each group adds its ARN to one statement.
+	props.Key.AddToResourcePolicy(iamdoc.Statement{
+		Sid:        "CloudWatchLogsEncryptTheServiceLogGroups",
+		Principals: []iamdoc.Principal{{Type: "Service", Identifiers: []string{props.Names.ServiceEndpoint("logs")}}},
+		Actions:    cmk.LogsActions,
+		Resources:  []string{"*"},
+		Conditions: []iamdoc.Condition{{Test: "ArnEquals", Variable: "kms:EncryptionContext:aws:logs:arn", Values: []string{props.Names.LogGroupARNs(l.Name())[0]}}},
+	})
 	l.group = cloudwatchloggroup.NewCloudwatchLogGroup(l, jsii.String("group"), &cloudwatchloggroup.CloudwatchLogGroupConfig{
 		Name:            jsii.String(l.Name()),
 		RetentionInDays: jsii.Number(float64(props.RetentionDays)),

@@ -19,6 +19,7 @@ import (
 
 	"github.com/phase-mirror/fp-calibration-infra/constructs/cmk"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
 )
 
 // Props configures the monitoring of one environment.
@@ -98,11 +99,16 @@ func New(scope constructs.Construct, id string, props Props) (*Monitoring, error
 // allowAlarmsToUseKey lets CloudWatch (only for this environment's alarms, in
 // this account) use the key to publish to the encrypted topics.
 func (m *Monitoring) allowAlarmsToUseKey(alarmPattern string) {
-	m.props.Key.AllowServicePrincipal("CloudWatchAlarmsPublishToEncryptedTopics", "cloudwatch.amazonaws.com",
-		[]string{"kms:Decrypt", "kms:GenerateDataKey*"},
-		iamdoc.Condition{Test: "StringEquals", Variable: "aws:SourceAccount", Values: []string{m.props.Names.AccountID}},
-		iamdoc.Condition{Test: "ArnLike", Variable: "aws:SourceArn", Values: []string{alarmPattern}},
-	)
+	m.props.Key.AddToResourcePolicy(iamdoc.Statement{
+		Sid:        "CloudWatchAlarmsPublishToEncryptedTopics",
+		Principals: []iamdoc.Principal{{Type: "Service", Identifiers: []string{names.ServicePrincipal("cloudwatch")}}},
+		Actions:    []string{"kms:Decrypt", "kms:GenerateDataKey*"},
+		Resources:  []string{"*"},
+		Conditions: []iamdoc.Condition{
+			{Test: "StringEquals", Variable: "aws:SourceAccount", Values: []string{m.props.Names.AccountID}},
+			{Test: "ArnLike", Variable: "aws:SourceArn", Values: []string{alarmPattern}},
+		},
+	})
 }
 
 // TopicName is the name of a severity's topic.
@@ -128,7 +134,7 @@ func (m *Monitoring) topic(severity Severity, emails []string, alarmPattern stri
 	policy.Add(
 		iamdoc.Statement{
 			Sid:        "CloudWatchAlarmsOfThisAccountPublish",
-			Principals: []iamdoc.Principal{{Type: "Service", Identifiers: []string{"cloudwatch.amazonaws.com"}}},
+			Principals: []iamdoc.Principal{{Type: "Service", Identifiers: []string{names.ServicePrincipal("cloudwatch")}}},
 			Actions:    []string{"sns:Publish"},
 			Resources:  []string{*topic.Arn()},
 			Conditions: []iamdoc.Condition{

@@ -115,8 +115,18 @@ func (e Env) StateObject(keyPrefix string) string {
 // DeployRole is the role the deployment workflow assumes.
 func (e Env) DeployRole() string { return e.Named("deploy") }
 
-// PlanRole is the read-only role pull-request plans assume.
+// PlanRole is the read-only role that plans on main assume.
 func (e Env) PlanRole() string { return e.Named("plan") }
+
+// LambdaRolePolicy is the name of a Lambda role's inline policy, the sum of its grants.
+const LambdaRolePolicy = "least-privilege"
+
+// CIRolePolicy is the name of the deploy and plan roles' inline policy.
+func (e Env) CIRolePolicy() string { return "scoped-to-" + e.Environment }
+
+// ServicePrincipal is an AWS service's principal ("lambda" -> lambda.amazonaws.com),
+// also the audience GitHub's OIDC tokens carry for STS ("sts").
+func ServicePrincipal(service string) string { return service + ".amazonaws.com" }
 
 // ARNs.
 
@@ -184,5 +194,5 @@ func BucketARN(bucket string) string { return "arn:aws:s3:::" + bucket }
 
 // ServiceEndpoint is the host a service calls KMS from, for kms:ViaService.
 func (e Env) ServiceEndpoint(service string) string {
-	return service + "." + e.Region + ".amazonaws.com"
+	return ServicePrincipal(service + "." + e.Region)
 }

@@ -146,7 +146,7 @@ func New(scope constructs.Construct, id string, props Props) (*Salt, error) {
 		StatementId:   jsii.String("SecretsManagerRotatesOnlyThisSecret"),
 		Action:        jsii.String("lambda:InvokeFunction"),
 		FunctionName:  s.function.FunctionName(),
-		Principal:     jsii.String("secretsmanager.amazonaws.com"),
+		Principal:     jsii.String(names.ServicePrincipal("secretsmanager")),
 		SourceArn:     s.secret.Arn(),
 		SourceAccount: jsii.String(props.Names.AccountID),
 	})
@@ -176,7 +176,7 @@ func (s *Salt) ageCheck() error {
 		StatementId:   jsii.String("AgeCheckScheduleOnly"),
 		Action:        jsii.String("lambda:InvokeFunction"),
 		FunctionName:  s.function.FunctionName(),
-		Principal:     jsii.String("events.amazonaws.com"),
+		Principal:     jsii.String(names.ServicePrincipal("events")),
 		SourceArn:     rule.Arn(),
 		SourceAccount: jsii.String(s.props.Names.AccountID),
 	})
@@ -215,7 +215,7 @@ func (s *Salt) GrantRead(g iamdoc.Grantee) {
 		Actions:   []string{"secretsmanager:GetSecretValue"},
 		Resources: []string{*s.Arn()},
 	})
-	s.props.Key.GrantDecrypt(g, "secretsmanager")
+	s.props.Key.Grant(g, cmk.DecryptActions, "secretsmanager")
 }
 
 // GrantReadThroughParameterStore lets grantee read the salt with SSM
@@ -238,5 +238,5 @@ func (s *Salt) GrantRotation(g iamdoc.Grantee) {
 			"secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"},
 		Resources: []string{*s.Arn()},
 	})
-	s.props.Key.GrantSecretWriter(g, "secretsmanager")
+	s.props.Key.Grant(g, cmk.SecretWriterActions, "secretsmanager")
 }

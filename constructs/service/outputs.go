@@ -38,7 +38,7 @@ func (s *Stack) outputs() {
 	s.output("dashboard_name", jsii.String(s.Monitoring.DashboardName()), "CloudWatch dashboard of the environment")
 	for _, f := range s.Functions.All() {
 		prefix := snake(f.Short())
-		s.output(prefix+"_role_name", jsii.String(f.Role.Name()), "Execution role of the "+f.Name()+" function")
+		s.output(prefix+"_role_name", jsii.String(f.RoleName()), "Execution role of the "+f.Name()+" function")
 		s.output(prefix+"_role_arn", f.Arn(), "ARN of the execution role of "+f.Name())
 		s.output(prefix+"_log_group_name", jsii.String(f.LogGroup.Name()), "Log group of "+f.Name())
 	}

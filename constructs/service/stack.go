@@ -12,9 +12,11 @@ import (
 
 	"github.com/phase-mirror/fp-calibration-infra/config"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/adoption"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/ci"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/cmk"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/datastore"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/function"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/iamdoc"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/monitoring"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/pins"
@@ -84,9 +86,10 @@ func (s *Stack) compose() (err error) {
 	if s.DataStore, err = s.dataStore(s.Key); err != nil {
 		return err
 	}
-	if s.Functions, err = s.functions(s.Key, s.DataStore); err != nil {
+	if s.Functions, err = s.functions(s.Key); err != nil {
 		return err
 	}
+	s.forgetBootstrapOwned()
 	if s.Salt, err = s.salt(s.Key, s.Functions.SaltRotator); err != nil {
 		return err
 	}
@@ -118,7 +121,22 @@ func (s *Stack) key() (*cmk.Key, error) {
 	}
 	// CreateSecret with a customer managed key needs kms:GenerateDataKey and
 	// kms:Decrypt (Secrets Manager API Reference, CreateSecret): whoever deploys.
-	key.AllowAccountUseThrough("AccountCreatesTheSecretThroughSecretsManager", cmk.SecretWriterActions, "secretsmanager")
+	key.AddToResourcePolicy(iamdoc.Statement{
+		Sid:        "AccountCreatesTheSecretThroughSecretsManager",
+		Principals: []iamdoc.Principal{{Type: "AWS", Identifiers: []string{s.Names.AccountRoot()}}},
+		Actions:    cmk.SecretWriterActions,
+		Resources:  []string{"*"},
+		Conditions: []iamdoc.Condition{
+			{Test: "StringEquals", Variable: "kms:ViaService", Values: []string{s.Names.ServiceEndpoint("secretsmanager")}},
+			{Test: "StringEquals", Variable: "kms:CallerAccount", Values: []string{s.Names.AccountID}},
+		},
+	})
+	// The deploy and plan roles are named in the key policy, set in the
+	// CreateKey call itself: what they may do to and with the key is in force
+	// from the key's first moment, and depends on no tag or alias.
+	for _, st := range ci.KeyPolicyStatements(s.Names) {
+		key.AddToResourcePolicy(st)
+	}
 	return key, nil
 }
 

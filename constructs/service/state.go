@@ -2,21 +2,44 @@ package service
 
 import (
 	"github.com/phase-mirror/fp-calibration-infra/config"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/access"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/bootstrap"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/datastore"
+	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/statestore"
 )
 
 // BootstrapProps are the props of the state-bootstrap stack of env's account
-// (statestore.NewBootstrap, named names.Env.BootstrapStack).
-func BootstrapProps(env config.Environment) statestore.BootstrapProps {
+// (bootstrap.New, named names.Env.BootstrapStack), with the Lambda roles'
+// permissions boundary: written independently of the grants, from names only.
+func BootstrapProps(env config.Environment) (bootstrap.Props, error) {
 	n := Names(env)
-	return statestore.BootstrapProps{
+	fns := env.Functions
+	ceiling, err := access.EnvironmentCeiling(access.CeilingProps{
+		Names:             n,
+		TableNames:        []string{n.ConsentTable(), n.CalibrationTable(), n.FPEventsTable(), n.BlockCounterTable()},
+		DynamoDBActions:   datastore.DataActions,
+		SecretName:        n.SaltSecret(),
+		SaltParameterName: n.SaltParameterReference(),
+		KeyServices:       []string{"dynamodb", "secretsmanager"},
+		FunctionNames:     []string{fns.FPIngestion, fns.CalibrationQuery, fns.SaltRotator},
+		MetricNamespace:   names.MetricNamespace,
+	})
+	if err != nil {
+		return bootstrap.Props{}, err
+	}
+	return bootstrap.Props{
 		Names:            n,
 		KeyPrefix:        stateKeyPrefix(env),
 		LockTable:        env.State.Lock == config.LockDynamoDB,
 		GitHubRepository: env.GitHubRepository,
-		Functions:        []string{env.Functions.FPIngestion, env.Functions.CalibrationQuery, env.Functions.SaltRotator},
-		RotatorFunction:  env.Functions.SaltRotator,
-	}
+		Functions: map[string]string{
+			access.FPIngestion: fns.FPIngestion, access.CalibrationQuery: fns.CalibrationQuery, access.SaltRotator: fns.SaltRotator,
+		},
+		Ceiling:              ceiling,
+		ImportLambdaRoles:    env.Adopt.LambdaRoles,
+		ImportLambdaBoundary: env.Adopt.LambdaBoundary,
+	}, nil
 }
 
 // backend is where the environment's stack keeps its state (settings: state).
