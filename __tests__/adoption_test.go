@@ -19,7 +19,7 @@ func TestShippedSettingsImportNothing(t *testing.T) {
 		if len(stacks[name].Imports) > 0 {
 			t.Errorf("%s has import blocks with the shipped settings", name)
 		}
-		if name != "staging" && len(remoteStacks[name].Imports) > 0 {
+		if name != "staging" && name != bootstrapOf("staging") && len(remoteStacks[name].Imports) > 0 {
 			t.Errorf("%s has import blocks without adopt.enabled", name)
 		}
 	}
@@ -52,9 +52,6 @@ func TestAdoptionImportsWhatTheHCLVersionCreated(t *testing.T) {
 		"aws_kms_alias alias/phase-mirror-secrets-" + env,
 		"aws_kms_key ${data.aws_kms_alias.adopted_key_alias.target_key_id}",
 		"aws_secretsmanager_secret ${data.aws_secretsmanager_secret.adopted_secret.arn}",
-		"aws_iam_role phase-mirror-fp-ingestion-lambda-" + env,
-		"aws_iam_role phase-mirror-calibration-query-lambda-" + env,
-		"aws_iam_role phase-mirror-salt-rotator-lambda-" + env,
 		"aws_sns_topic " + topic("phase-mirror-critical-alerts-"+env),
 		"aws_sns_topic " + topic("phase-mirror-warning-alerts-"+env),
 		"aws_cloudwatch_dashboard PhaseMirror-FPCalibration-" + env,
@@ -209,5 +206,33 @@ func TestAdoptingAnUnknownAlarmIsRefused(t *testing.T) {
 	}
 	if _, err := os.Stat(unknownAlarmOutdir); !os.IsNotExist(err) {
 		t.Errorf("%s was written", unknownAlarmOutdir)
+	}
+}
+
+// TestBootstrapImportsTheLambdaRolesAndBoundaryWhenTold: with
+// adopt.lambda_roles and adopt.lambda_boundary, the bootstrap (which owns
+// them) imports the three Lambda roles by name and the boundary by ARN, and
+// nothing else.
+func TestBootstrapImportsTheLambdaRolesAndBoundaryWhenTold(t *testing.T) {
+	env := "staging"
+	e := envByName(t, env)
+	s := remoteStacks[bootstrapOf(env)]
+	got := []string{}
+	for _, b := range s.Imports {
+		typ, name, _ := strings.Cut(b.Str("to"), ".")
+		if _, ok := s.Resources[typ][name]; !ok {
+			t.Errorf("import into %s: no such resource in the stack", b.Str("to"))
+		}
+		got = append(got, typ+" "+b.Str("id"))
+	}
+	slices.Sort(got)
+	want := []string{
+		"aws_iam_policy arn:aws:iam::" + e.AccountID + ":policy/phase-mirror-lambda-boundary-" + env,
+		"aws_iam_role phase-mirror-calibration-query-lambda-" + env,
+		"aws_iam_role phase-mirror-fp-ingestion-lambda-" + env,
+		"aws_iam_role phase-mirror-salt-rotator-lambda-" + env,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("the bootstrap imports %v, want %v", got, want)
 	}
 }

@@ -14,8 +14,7 @@ import (
 var earlierAddresses = map[string][]string{
 	"service": {
 		"aws_cloudwatch_log_group.calibration_query_logs_group_0E1234CC", "aws_cloudwatch_log_group.fp_ingestion_logs_group_C7AAF45F",
-		"aws_cloudwatch_log_group.salt_rotator_logs_group_5DF0B790", "aws_iam_role.calibration_query_role_88CA639F",
-		"aws_iam_role.fp_ingestion_role_71876E0B", "aws_iam_role.salt_rotator_role_10DF6518",
+		"aws_cloudwatch_log_group.salt_rotator_logs_group_5DF0B790",
 		"aws_iam_role_policy.calibration_query_role_inline_78410F6C", "aws_iam_role_policy.fp_ingestion_role_inline_191199B8",
 		"aws_iam_role_policy.salt_rotator_role_inline_945CF1A5",
 	},
@@ -53,6 +52,49 @@ func TestMovedBlocksFollowTheEarlierAddresses(t *testing.T) {
 		}
 		if got := slices.Sorted(maps.Keys(from)); !slices.Equal(got, earlierAddresses[kind]) {
 			t.Errorf("%s: moves from %v, want %v", name, got, earlierAddresses[kind])
+		}
+	}
+}
+
+// TestServiceStackForgetsWhatTheBootstrapOwns: the Lambda roles and their
+// boundary, which earlier versions of the service stack created (inside the
+// function identities since the reshaping, at the stack's root before), are
+// removed from its state without being destroyed; the bootstrap has them.
+func TestServiceStackForgetsWhatTheBootstrapOwns(t *testing.T) {
+	for _, env := range StackNames() {
+		var doc struct {
+			Removed []struct {
+				From      string
+				Lifecycle struct{ Destroy *bool }
+			} `json:"removed"`
+		}
+		if err := json.Unmarshal(stacks[env].Raw, &doc); err != nil {
+			t.Fatal(err)
+		}
+		got := []string{}
+		for _, r := range doc.Removed {
+			if r.Lifecycle.Destroy == nil || *r.Lifecycle.Destroy {
+				t.Errorf("%s: removed %s would destroy it", env, r.From)
+			}
+			typ, name, _ := strings.Cut(r.From, ".")
+			if _, still := stacks[env].Resources[typ][name]; still {
+				t.Errorf("%s: removed %s, which the stack still has", env, r.From)
+			}
+			got = append(got, r.From)
+		}
+		slices.Sort(got)
+		want := []string{ // earlier addresses: golden snapshots of 1e1ca8c (inside the identities) and 7ea3676 (at the root)
+			"aws_iam_policy.lambda_boundary_policy_5FB551E5",
+			"aws_iam_role.calibration_query_role_88CA639F", "aws_iam_role.calibration_query_role_F5CA3CEF",
+			"aws_iam_role.fp_ingestion_role_71876E0B", "aws_iam_role.fp_ingestion_role_DB11711E",
+			"aws_iam_role.salt_rotator_role_10DF6518", "aws_iam_role.salt_rotator_role_D932060A",
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: removes %v, want %v", env, got, want)
+		}
+		boot := stacks[bootstrapOf(env)]
+		if boot.Count("aws_iam_policy") != 1 || len(boot.All("aws_iam_role")) != 5 {
+			t.Errorf("%s: the bootstrap has %d policies and %d roles, want the boundary and 3 Lambda + 2 CI roles", env, boot.Count("aws_iam_policy"), len(boot.All("aws_iam_role")))
 		}
 	}
 }

@@ -135,21 +135,15 @@ func toAny(list []string) []any {
 }
 
 // rolePolicies returns a role's rendered identity policy and boundary, found by role name.
-func rolePolicies(t *testing.T, stack *StackJSON, roleName string) (identity, boundary map[string]any) {
+func rolePolicies(t *testing.T, env, roleName string) (identity, boundary map[string]any) {
 	t.Helper()
-	role := stack.One(t, "aws_iam_role", "name", roleName)
-	var inline *Named
-	for _, rp := range stack.All("aws_iam_role_policy") {
-		if rp.Body.Str("role") == role.Ref("name") {
-			rp := rp
-			inline = &rp
-		}
-	}
-	if inline == nil {
-		t.Fatalf("role %s has no inline policy", roleName)
-	}
-	identity = renderPolicy(t, stack, inline.Body.Str("policy"))
-	bp := stack.ByRef(t, role.Body.Str("permissions_boundary"))
-	boundary = renderPolicy(t, stack, bp.Body.Str("policy"))
+	// The role, its trust and its boundary are the bootstrap's; its inline
+	// policy, the sum of the grants, is the service stack's (by role name).
+	svc, boot := stacks[env], stacks[bootstrapOf(env)]
+	role := boot.One(t, "aws_iam_role", "name", roleName)
+	inline := svc.One(t, "aws_iam_role_policy", "role", roleName)
+	identity = renderPolicy(t, svc, inline.Body.Str("policy"))
+	bp := boot.ByRef(t, role.Body.Str("permissions_boundary"))
+	boundary = renderPolicy(t, boot, bp.Body.Str("policy"))
 	return identity, boundary
 }

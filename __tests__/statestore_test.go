@@ -142,7 +142,32 @@ func trustAllows(policy map[string]any, claims map[string]string) bool {
 	return false
 }
 
-func TestOnlyTheEnvironmentCanDeployAndPullRequestsOnlyPlan(t *testing.T) {
+// githubToken is the claims of an OIDC token GitHub issues to a job, in
+// GitHub's documented default subject formats ("OpenID Connect reference",
+// docs.github.com/en/actions/reference/security/oidc): a job that names an
+// environment gets "repo:O/R:environment:E" whatever its branch, a
+// pull_request job "repo:O/R:pull_request", any other job
+// "repo:O/R:ref:<ref>"; the ref claim is the git ref that triggered the run.
+func githubToken(repo, event, ref, environment string) map[string]string {
+	sub := "repo:" + repo + ":ref:" + ref
+	switch {
+	case environment != "":
+		sub = "repo:" + repo + ":environment:" + environment
+	case event == "pull_request":
+		sub = "repo:" + repo + ":pull_request"
+	}
+	claims := map[string]string{"token.actions.githubusercontent.com:sub": sub, "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+		"token.actions.githubusercontent.com:ref": ref, "token.actions.githubusercontent.com:repository": repo}
+	if environment != "" {
+		claims["token.actions.githubusercontent.com:environment"] = environment
+	}
+	return claims
+}
+
+// TestOnlyJobsOnMainAssumeTheCIRoles: neither role trusts a pull request or a
+// job of any branch but main, for either environment; only the environment's
+// job on main deploys, and only a job on main without an environment plans.
+func TestOnlyJobsOnMainAssumeTheCIRoles(t *testing.T) {
 	for _, env := range StackNames() {
 		e := envByName(t, env)
 		s := stacks[bootstrapOf(env)]
@@ -150,39 +175,40 @@ func TestOnlyTheEnvironmentCanDeployAndPullRequestsOnlyPlan(t *testing.T) {
 		if !slices.Equal(oidc.Body.Strings("client_id_list"), []string{"sts.amazonaws.com"}) {
 			t.Errorf("%s: OIDC audience %v", env, oidc.Body.Get("client_id_list"))
 		}
-		repo := "repo:" + e.GitHubRepository
-		claims := func(sub string) map[string]string {
-			return map[string]string{"token.actions.githubusercontent.com:sub": sub, "token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
+		repo, other := e.GitHubRepository, "staging"
+		if env == "staging" {
+			other = "production"
 		}
 		cases := []struct {
-			role, sub string
-			allowed   bool
+			name, role, repo, event, ref, environment string
+			allowed                                   bool
 		}{
-			{"deploy", repo + ":environment:" + env, true},
-			{"deploy", repo + ":pull_request", false},
-			{"deploy", repo + ":ref:refs/heads/main", false},
-			{"deploy", repo + ":ref:refs/heads/feature", false},
-			{"deploy", "repo:someone/fork:environment:" + env, false},
-			{"plan", repo + ":pull_request", true},
-			{"plan", repo + ":ref:refs/heads/main", true},
-			{"plan", repo + ":ref:refs/heads/feature", false},
-			{"plan", "repo:someone/fork:pull_request", false},
-		}
-		if env == "production" {
-			cases = append(cases, struct {
-				role, sub string
-				allowed   bool
-			}{"deploy", repo + ":environment:staging", false})
+			{"the environment's job on main", "deploy", repo, "push", "refs/heads/main", env, true},
+			{"a job of a feature branch naming the environment", "deploy", repo, "push", "refs/heads/feature", env, false},
+			{"a pull request job naming the environment", "deploy", repo, "pull_request", "refs/pull/7/merge", env, false},
+			{"a job on main naming the other environment", "deploy", repo, "push", "refs/heads/main", other, false},
+			{"a job on main without an environment", "deploy", repo, "push", "refs/heads/main", "", false},
+			{"a pull request", "deploy", repo, "pull_request", "refs/pull/7/merge", "", false},
+			{"another repository's job on main naming the environment", "deploy", "someone/fork", "push", "refs/heads/main", env, false},
+			{"a job on main without an environment", "plan", repo, "push", "refs/heads/main", "", true},
+			{"a scheduled run (default branch)", "plan", repo, "schedule", "refs/heads/main", "", true},
+			{"a pull request", "plan", repo, "pull_request", "refs/pull/7/merge", "", false},
+			{"a job of a feature branch", "plan", repo, "push", "refs/heads/feature", "", false},
+			{"a manual run from a feature branch", "plan", repo, "workflow_dispatch", "refs/heads/feature", "", false},
+			{"a job of a feature branch naming the environment", "plan", repo, "push", "refs/heads/feature", env, false},
+			{"a tag", "plan", repo, "push", "refs/tags/v1", "", false},
+			{"another repository's job on main", "plan", "someone/fork", "push", "refs/heads/main", "", false},
 		}
 		for _, c := range cases {
 			role := s.One(t, "aws_iam_role", "name", "phase-mirror-"+c.role+"-"+env)
 			trust := renderPolicy(t, s, role.Body.Str("assume_role_policy"))
-			if got := trustAllows(trust, claims(c.sub)); got != c.allowed {
-				t.Errorf("%s: %s role assumable by %q: %v, want %v", env, c.role, c.sub, got, c.allowed)
+			claims := githubToken(c.repo, c.event, c.ref, c.environment)
+			if got := trustAllows(trust, claims); got != c.allowed {
+				t.Errorf("%s: %s role assumable by %s (sub %q, ref %q): %v, want %v", env, c.role, c.name,
+					claims["token.actions.githubusercontent.com:sub"], c.ref, got, c.allowed)
 			}
-			wrongAudience := claims(c.sub)
-			wrongAudience["token.actions.githubusercontent.com:aud"] = "https://example.com"
-			if trustAllows(trust, wrongAudience) {
+			claims["token.actions.githubusercontent.com:aud"] = "https://example.com"
+			if trustAllows(trust, claims) {
 				t.Errorf("%s: %s role accepts another audience", env, c.role)
 			}
 		}
@@ -254,6 +280,56 @@ func TestDeployRoleReachesEveryResourceOfItsEnvironmentOnly(t *testing.T) {
 						t.Errorf("deploy role of %s reaches %s: %v", env, arn, covered(arn))
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestGitHubRefAndEnvironmentInTheIAMSimulator: the claims that keep other
+// branches out (:ref, :environment) are condition keys the IAM simulator
+// knows (AWS STS accepts them), so it judges them; :sub and :aud, which it
+// drops, are taken out of its copy of the trust policy and judged by
+// TestOnlyJobsOnMainAssumeTheCIRoles.
+func TestGitHubRefAndEnvironmentInTheIAMSimulator(t *testing.T) {
+	for _, env := range StackNames() {
+		e := envByName(t, env)
+		s := stacks[bootstrapOf(env)]
+		provider := "arn:aws:iam::" + e.AccountID + ":oidc-provider/token.actions.githubusercontent.com"
+		cases := []struct {
+			role, event, ref, environment string
+			allowed                       bool
+		}{
+			{"deploy", "push", "refs/heads/main", env, true},
+			{"deploy", "push", "refs/heads/feature", env, false},
+			{"deploy", "pull_request", "refs/pull/7/merge", env, false},
+			{"deploy", "push", "refs/heads/main", "", false},
+			{"plan", "push", "refs/heads/main", "", true},
+			{"plan", "push", "refs/heads/feature", "", false},
+			{"plan", "pull_request", "refs/pull/7/merge", "", false},
+		}
+		sims := []simulation{}
+		for _, c := range cases {
+			role := s.One(t, "aws_iam_role", "name", "phase-mirror-"+c.role+"-"+env)
+			trust := renderPolicy(t, s, role.Body.Str("assume_role_policy"))
+			for _, raw := range trust["Statement"].([]any) {
+				conds := raw.(map[string]any)["Condition"].(map[string]any)
+				for _, keys := range conds {
+					delete(keys.(map[string]any), "token.actions.githubusercontent.com:sub")
+					delete(keys.(map[string]any), "token.actions.githubusercontent.com:aud")
+				}
+			}
+			context := map[string]any{}
+			for k, v := range githubToken(e.GitHubRepository, c.event, c.ref, c.environment) {
+				if !strings.HasSuffix(k, ":sub") && !strings.HasSuffix(k, ":aud") {
+					context[k] = v
+				}
+			}
+			sims = append(sims, trustSimulation(provider, "sts:AssumeRoleWithWebIdentity", "arn:aws:iam::"+e.AccountID+":role/"+role.Body.Str("name"), e.AccountID, trust, context))
+		}
+		for i, got := range simulate(t, sims) {
+			c := cases[i]
+			if (got.Result == "Allowed") != c.allowed {
+				t.Errorf("%s: %s role, %s on %s (environment %q): %s %v, want allowed %v", env, c.role, c.event, c.ref, c.environment, got.Result, got.Errors, c.allowed)
 			}
 		}
 	}

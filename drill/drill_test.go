@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"slices"
 	"strings"
 	"testing"
@@ -214,6 +215,14 @@ func outputs(s *shell, stack string) map[string]string {
 }
 
 var applied = regexp.MustCompile(`Apply complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed`)
+
+// appliedImporting is Terraform's summary of an apply that may import.
+var appliedImporting = regexp.MustCompile(`Apply complete! Resources: (?:(\d+) imported, )?(\d+) added,`)
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
 
 // countOf counts the targets of one resource type.
 func countOf(targets []string, prefix string) int {

@@ -24,6 +24,17 @@ func TestProductionDrill(t *testing.T) {
 	project := testrepo.Copy(t, "..")
 	sh := newShell(t, project, prodEmu, production.Region)
 	sh.must("go", "run", ".")
+	// The Lambda roles and their boundary are the bootstrap's: applied first.
+	boot := "state-bootstrap-" + production.Name
+	bootTargets, _ := targets(t, project, boot)
+	roles := []string{}
+	for _, target := range bootTargets {
+		if strings.Contains(target, "lambda_role_") || strings.Contains(target, "lambda_boundary") {
+			roles = append(roles, target)
+		}
+	}
+	sh.mustTerraform(boot, "init", "-input=false", "-no-color", "-lockfile=readonly")
+	sh.mustTerraform(boot, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, roles...)...)
 	tg, n := targets(t, project, production.Name)
 	sh.mustTerraform(production.Name, "init", "-input=false", "-no-color", "-lockfile=readonly")
 	out := sh.mustTerraform(production.Name, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, tg...)...)

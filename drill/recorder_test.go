@@ -133,9 +133,37 @@ func rolePolicy(t *testing.T, role, name string) []statement {
 
 // statement is the part of an IAM statement the action check reads.
 type statement struct {
-	Sid    string
-	Effect string
-	Action stringList
+	Sid       string
+	Effect    string
+	Action    stringList
+	Principal struct {
+		AWS stringList
+	}
+}
+
+// keyPolicyFor reads the statements of a key's policy (from the emulator)
+// that name role: a key policy that names a role grants by itself.
+func keyPolicyFor(t *testing.T, alias, roleArn string) []statement {
+	t.Helper()
+	cmd := exec.Command("aws", "kms", "get-key-policy", "--key-id", alias, "--policy-name", "default", "--query", "Policy", "--output", "text")
+	cmd.Env = append(withoutAWS(os.Environ()), emu.Env(staging.Region)...)
+	raw, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("get-key-policy %s: %v", alias, err)
+	}
+	var policy struct {
+		Statement []statement
+	}
+	if err := json.Unmarshal(raw, &policy); err != nil {
+		t.Fatalf("key policy of %s: %v\n%s", alias, err, raw)
+	}
+	out := []statement{}
+	for _, st := range policy.Statement {
+		if slices.Contains(st.Principal.AWS, roleArn) {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 type stringList []string
@@ -193,8 +221,13 @@ func distinct(calls []Call) []Call {
 // deploy to the plan role. Every operation must be known to the table.
 func checkRoles(t *testing.T, deploy, plan []Call) {
 	t.Helper()
-	deployPolicy := rolePolicy(t, "phase-mirror-deploy-"+staging.Name, "scoped-to-"+staging.Name)
-	planPolicy := rolePolicy(t, "phase-mirror-plan-"+staging.Name, "scoped-to-"+staging.Name)
+	// A role's permissions: its inline policy and what the environment key's
+	// policy grants it by name.
+	role := func(name string) []statement {
+		arn := "arn:aws:iam::" + staging.AccountID + ":role/" + name
+		return append(rolePolicy(t, name, "scoped-to-"+staging.Name), keyPolicyFor(t, "alias/phase-mirror-secrets-"+staging.Name, arn)...)
+	}
+	deployPolicy, planPolicy := role("phase-mirror-deploy-"+staging.Name), role("phase-mirror-plan-"+staging.Name)
 	for _, c := range append(distinct(deploy), distinct(plan)...) {
 		if strings.Contains(c.Operation, " ") {
 			t.Errorf("%s: unknown REST operation; name it in restOperations (drill/actions.go)", c)

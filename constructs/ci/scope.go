@@ -98,19 +98,16 @@ func (s Scope) stateStatements(write bool) []iamdoc.Statement {
 // policy (KeyPolicyStatements), not here.
 func (s Scope) readStatements() []iamdoc.Statement {
 	return []iamdoc.Statement{
-		{Sid: "ReadTables", Actions: []string{"dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups", "dynamodb:DescribeTimeToLive",
-			"dynamodb:DescribeContributorInsights", "dynamodb:ListTagsOfResource"}, Resources: s.tables()},
+		{Sid: "ReadTables", Actions: []string{"dynamodb:Describe*", "dynamodb:List*"}, Resources: s.tables()},
 		{Sid: "ReadSecretMetadata", Actions: []string{"secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy"}, Resources: s.secrets()},
 		{Sid: "ReadParameters", Actions: []string{"ssm:GetParameter", "ssm:GetParameters", "ssm:ListTagsForResource"}, Resources: s.parameters()},
-		{Sid: "ReadLambdaRolePolicies", Actions: []string{"iam:GetRolePolicy"}, Resources: s.roles()},
-		{Sid: "ReadTheRotator", Actions: []string{"lambda:GetFunction", "lambda:GetFunctionCodeSigningConfig", "lambda:GetPolicy",
-			"lambda:ListVersionsByFunction", "lambda:ListTags"}, Resources: s.rotator()},
+		{Sid: "ReadTheLambdaRoles", Actions: []string{"iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies"},
+			Resources: s.roles()},
+		{Sid: "ReadTheRotator", Actions: []string{"lambda:Get*", "lambda:List*"}, Resources: s.rotator()},
 		{Sid: "ReadLogGroups", Actions: []string{"logs:ListTagsForResource", "logs:ListTagsLogGroup"}, Resources: s.logGroups()},
-		{Sid: "ReadTopics", Actions: []string{"sns:GetTopicAttributes", "sns:GetSubscriptionAttributes", "sns:ListTagsForResource",
-			"sns:ListSubscriptionsByTopic"}, Resources: s.topics()},
-		{Sid: "ReadAlarmsAndDashboard", Actions: []string{"cloudwatch:DescribeAlarms", "cloudwatch:GetDashboard", "cloudwatch:ListTagsForResource"},
-			Resources: append(s.alarms(), s.dashboards()...)},
-		{Sid: "ReadRules", Actions: []string{"events:DescribeRule", "events:ListTargetsByRule", "events:ListTagsForResource"}, Resources: s.rules()},
+		{Sid: "ReadTopics", Actions: []string{"sns:Get*", "sns:List*"}, Resources: s.topics()},
+		{Sid: "ReadAlarmsAndDashboard", Actions: []string{"cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*"}, Resources: append(s.alarms(), s.dashboards()...)},
+		{Sid: "ReadRules", Actions: []string{"events:Describe*", "events:List*"}, Resources: s.rules()},
 		// These List/Describe calls have no resource-level permissions in IAM.
 		{Sid: "ListCallsWithoutResourceTypes", Resources: []string{"*"}, Actions: []string{
 			"ssm:DescribeParameters", "logs:DescribeLogGroups", "logs:DescribeQueryDefinitions", "kms:ListAliases",
