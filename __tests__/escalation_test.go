@@ -30,9 +30,13 @@ func escalationCatalog(t *testing.T, env string) []primitive {
 		return map[string]any{"kms:ViaService": service + "." + e.Region + ".amazonaws.com", "kms:CallerAccount": account}
 	}
 	direct := map[string]any{"kms:CallerAccount": account}
-	passed := func(service string) map[string]any { return map[string]any{"iam:PassedToService": service + ".amazonaws.com"} }
+	passed := func(service string) map[string]any {
+		return map[string]any{"iam:PassedToService": service + ".amazonaws.com"}
+	}
 	boundary := map[string]any{"iam:PermissionsBoundary": "arn:aws:iam::" + account + ":policy/phase-mirror-lambda-boundary-" + env}
 	anyPrincipal := map[string]any{"lambda:Principal": "*"}
+	nonce := via("ssm")
+	nonce["kms:EncryptionContext:PARAMETER_ARN"] = fmt.Sprintf("arn:aws:ssm:%s:%s:parameter/guardian/redaction_nonce-%s", e.Region, account, env)
 	foreignTags := map[string]any{"aws:RequestTag/Project": "phase-mirror", "aws:RequestTag/Environment": env, "aws:TagKeys": []any{"Project", "Environment"}}
 	return []primitive{
 		{"new default policy version (Rhino 1)", "iam:CreatePolicyVersion", []string{"policy"}, nil},
@@ -70,7 +74,7 @@ func escalationCatalog(t *testing.T, env string) []primitive {
 		{"rewrite a key policy", "kms:PutKeyPolicy", []string{"key"}, []map[string]any{direct}},
 		{"grant a key's use", "kms:CreateGrant", []string{"key"}, []map[string]any{direct}},
 		{"use a key directly", "kms:Decrypt", []string{"key"}, []map[string]any{direct}},
-		{"decrypt a parameter through SSM", "kms:Decrypt", []string{"key"}, []map[string]any{via("ssm")}},
+		{"decrypt a parameter through SSM", "kms:Decrypt", []string{"key"}, []map[string]any{via("ssm"), nonce}},
 		{"decrypt through Secrets Manager", "kms:Decrypt", []string{"key"}, []map[string]any{via("secretsmanager")}},
 		{"tag a key (tag-based permissions)", "kms:TagResource", []string{"key"}, []map[string]any{foreignTags}},
 		{"rewrite a bucket policy", "s3:PutBucketPolicy", []string{"bucket"}, nil},
@@ -109,15 +113,16 @@ func reach(t *testing.T, env string) map[string][]string {
 var escalationAllowed = map[string]string{
 	"deploy iam:PutRolePolicy role/phase-mirror-fp-ingestion-lambda-<env> [iam:PermissionsBoundary]":      "the role is capped by the boundary the bootstrap owns; the deploy role runs no code as it",
 	"deploy iam:PutRolePolicy role/phase-mirror-calibration-query-lambda-<env> [iam:PermissionsBoundary]": "the role is capped by the boundary the bootstrap owns; the deploy role runs no code as it",
-	"deploy iam:PutRolePolicy role/phase-mirror-salt-rotator-lambda-<env> [iam:PermissionsBoundary]":     "capped by the boundary; with the rotator's code (below) the deploy role can act as this role: at most the boundary",
+	"deploy iam:PutRolePolicy role/phase-mirror-salt-rotator-lambda-<env> [iam:PermissionsBoundary]":      "capped by the boundary; with the rotator's code (below) the deploy role can act as this role: at most the boundary",
 	"deploy iam:PassRole role/phase-mirror-salt-rotator-lambda-<env> [iam:PassedToService=lambda]":        "only to Lambda, only for the rotator function (the one function the stacks create)",
 	"deploy lambda:CreateFunction function:phase-mirror-salt-rotator-<env>":                               "deploying the rotator is acting as the rotator role: at most the boundary",
 	"deploy lambda:UpdateFunctionCode function:phase-mirror-salt-rotator-<env>":                           "deploying the rotator is acting as the rotator role: at most the boundary",
 	"deploy lambda:UpdateFunctionConfiguration function:phase-mirror-salt-rotator-<env>":                  "its role can only be the rotator role (PassRole); layers run as the rotator: at most the boundary",
 	"deploy lambda:InvokeFunction function:phase-mirror-salt-rotator-<env>":                               "RotateSecret needs it; runs the rotator as deployed",
 	"deploy kms:PutKeyPolicy key/<env key>":                                                               "the key policy grows with the grants, so the deploy role administers the environment key; its own policy denies it direct key use, data-plane calls and GetSecretValue",
-	"deploy kms:Decrypt key/<env key> [via ssm]":                                                          "the provider refreshes the nonce with decryption; only the nonce (encryption context)",
-	"plan kms:Decrypt key/<env key> [via ssm]":                                                            "the provider refreshes the nonce with decryption; only the nonce (encryption context); only jobs on main assume the plan role",
+	"deploy kms:Decrypt key/<env key> [kms:EncryptionContext:PARAMETER_ARN, via ssm]":                     "the provider refreshes the nonce with decryption; only the nonce (encryption context)",
+	"plan kms:Decrypt key/<env key> [kms:EncryptionContext:PARAMETER_ARN, via ssm]":                       "the provider refreshes the nonce with decryption; only the nonce (encryption context); only jobs on main assume the plan role",
+	"deploy kms:TagResource key/<env key> [project tags]":                                                 "its own key (key policy); no permission depends on a key's tags",
 	"deploy kms:Decrypt key/<env key> [via secretsmanager]":                                               "CreateSecret needs it; GetSecretValue is denied to the role",
 	"deploy kms:TagResource key/<any key> [project tags]":                                                 "tagging at creation needs it on any key; no permission depends on a key's tags",
 }
