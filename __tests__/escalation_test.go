@@ -37,6 +37,14 @@ func escalationCatalog(t *testing.T, env string) []primitive {
 	anyPrincipal := map[string]any{"lambda:Principal": "*"}
 	nonce := via("ssm")
 	nonce["kms:EncryptionContext:PARAMETER_ARN"] = fmt.Sprintf("arn:aws:ssm:%s:%s:parameter/guardian/redaction_nonce-%s", e.Region, account, env)
+	tagged := map[string]any{"aws:ResourceTag/Project": "phase-mirror", "aws:ResourceTag/Environment": env, "kms:CallerAccount": account}
+	taggedVia := func(service string) map[string]any {
+		ctx := via(service)
+		ctx["aws:ResourceTag/Project"], ctx["aws:ResourceTag/Environment"] = "phase-mirror", env
+		return ctx
+	}
+	otherTagKeys := map[string]any{"aws:RequestTag/Project": "phase-mirror", "aws:RequestTag/Environment": env, "aws:RequestTag/Owner": "x",
+		"aws:TagKeys": []any{"Project", "Environment", "Owner"}}
 	foreignTags := map[string]any{"aws:RequestTag/Project": "phase-mirror", "aws:RequestTag/Environment": env, "aws:TagKeys": []any{"Project", "Environment"}}
 	return []primitive{
 		{"new default policy version (Rhino 1)", "iam:CreatePolicyVersion", []string{"policy"}, nil},
@@ -76,7 +84,12 @@ func escalationCatalog(t *testing.T, env string) []primitive {
 		{"use a key directly", "kms:Decrypt", []string{"key"}, []map[string]any{direct}},
 		{"decrypt a parameter through SSM", "kms:Decrypt", []string{"key"}, []map[string]any{via("ssm"), nonce}},
 		{"decrypt through Secrets Manager", "kms:Decrypt", []string{"key"}, []map[string]any{via("secretsmanager")}},
-		{"tag a key (tag-based permissions)", "kms:TagResource", []string{"key"}, []map[string]any{foreignTags}},
+		{"tag a key (tag-based permissions)", "kms:TagResource", []string{"key"}, []map[string]any{foreignTags, otherTagKeys}},
+		// A key someone else made that carries this environment's tags (which
+		// the deploy role may set on any key): no permission may follow.
+		{"use a key by its tags", "kms:Decrypt", []string{"key"}, []map[string]any{taggedVia("dynamodb"), taggedVia("ssm"), taggedVia("secretsmanager")}},
+		{"alias or manage a key by its tags", "kms:CreateAlias", []string{"key"}, []map[string]any{tagged}},
+		{"alias or manage a key by its tags", "kms:EnableKeyRotation", []string{"key"}, []map[string]any{tagged}},
 		{"rewrite a bucket policy", "s3:PutBucketPolicy", []string{"bucket"}, nil},
 		{"rewrite a secret's resource policy", "secretsmanager:PutResourcePolicy", []string{"secret"}, nil},
 		{"read a secret", "secretsmanager:GetSecretValue", []string{"secret"}, nil},
@@ -123,6 +136,7 @@ var escalationAllowed = map[string]string{
 	"deploy kms:Decrypt key/<env key> [kms:EncryptionContext:PARAMETER_ARN, via ssm]":                     "the provider refreshes the nonce with decryption; only the nonce (encryption context)",
 	"plan kms:Decrypt key/<env key> [kms:EncryptionContext:PARAMETER_ARN, via ssm]":                       "the provider refreshes the nonce with decryption; only the nonce (encryption context); only jobs on main assume the plan role",
 	"deploy kms:TagResource key/<env key> [project tags]":                                                 "its own key (key policy); no permission depends on a key's tags",
+	"deploy kms:TagResource key/<env key> [another tag key, project tags]":                                "its own key (key policy); no permission depends on a key's tags",
 	"deploy kms:Decrypt key/<env key> [via secretsmanager]":                                               "CreateSecret needs it; GetSecretValue is denied to the role",
 	"deploy kms:TagResource key/<any key> [project tags]":                                                 "tagging at creation needs it on any key; no permission depends on a key's tags",
 }
@@ -234,6 +248,11 @@ func label(env, account, role, action, resource string, ctx map[string]any) stri
 			keys = append(keys, "iam:PassedToService="+strings.Split(v.(string), ".")[0])
 		case "aws:RequestTag/Project":
 			keys = append(keys, "project tags")
+		case "aws:RequestTag/Owner":
+			keys = append(keys, "another tag key")
+		case "aws:ResourceTag/Project":
+			keys = append(keys, "tagged for the environment")
+		case "aws:ResourceTag/Environment":
 		default:
 			keys = append(keys, k)
 		}

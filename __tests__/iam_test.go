@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os/exec"
@@ -10,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/phase-mirror/fp-calibration-infra/constructs/service"
+	"github.com/phase-mirror/fp-calibration-infra/internal/iamsim"
 )
 
 // roleNames returns the three role names of an environment.
@@ -134,22 +134,7 @@ type request struct {
 	extraIdentity map[string]any
 }
 
-type simulation struct {
-	Request struct {
-		Principal string `json:"principal"`
-		Action    string `json:"action"`
-		Resource  struct {
-			Resource  string `json:"resource"`
-			AccountID string `json:"accountId"`
-		} `json:"resource"`
-		ContextVariables map[string]any `json:"contextVariables"`
-	} `json:"request"`
-	IdentityPolicies           []map[string]any `json:"identityPolicies"`
-	PermissionBoundaryPolicies []map[string]any `json:"permissionBoundaryPolicies"`
-	ServiceControlPolicies     []any            `json:"serviceControlPolicies"`
-	ResourceControlPolicies    []any            `json:"resourceControlPolicies"`
-	ResourcePolicy             map[string]any   `json:"resourcePolicy,omitempty"`
-}
+type simulation = iamsim.Simulation
 
 // TestIAMSimulator evaluates the synthesized identity policies, permissions
 // boundary and KMS key policy together with @cloud-copilot/iam-simulate: the
@@ -297,28 +282,13 @@ func withStatement(policy map[string]any, st map[string]any) map[string]any {
 	return map[string]any{"Version": policy["Version"], "Statement": statements}
 }
 
-type simResult struct {
-	Result string          `json:"result"`
-	Errors json.RawMessage `json:"errors"`
-}
+type simResult = iamsim.Result
 
 func simulate(t *testing.T, sims []simulation) []simResult {
 	t.Helper()
-	in, err := json.Marshal(sims)
+	results, err := iamsim.Run(sims)
 	if err != nil {
 		t.Fatal(err)
-	}
-	cmd := exec.Command("node", "iamsim/simulate.mjs")
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("iam simulator: %v\n%s(run `npm ci` to install @cloud-copilot/iam-simulate)", err, stderr.String())
-	}
-	var results []simResult
-	if err := json.Unmarshal(out, &results); err != nil || len(results) != len(sims) {
-		t.Fatalf("iam simulator output: %v (%d results for %d simulations)", err, len(results), len(sims))
 	}
 	return results
 }

@@ -11,6 +11,9 @@ import (
 type Call struct {
 	Service   string // the request's signing name ("dynamodb", "monitoring", ...)
 	Operation string // the API operation ("CreateTable")
+	// Method and Path are the HTTP request's; Params its parameters as
+	// canonical JSON (requestParams).
+	Method, Path, Params string
 }
 
 // String is "service:Operation".
@@ -61,46 +64,6 @@ func operationOf(service string, r *http.Request, form func() string) string {
 		}
 	}
 	return r.Method + " " + r.URL.Path
-}
-
-// operationActions are the IAM actions of operations whose action is not
-// service:Operation, and dependentActions the actions AWS also authorizes when
-// an operation runs for the caller: together, the operation-to-action table.
-var (
-	operationActions = map[string][]string{
-		"s3:ListObjects":            {"s3:ListBucket"},
-		"s3:HeadObject":             {"s3:GetObject"},
-		"sts:GetCallerIdentity":     {}, // needs no permission
-		"monitoring:PutMetricAlarm": {"cloudwatch:PutMetricAlarm"},
-	}
-	dependentActions = map[string][]string{
-		// Creating a table encrypted with a customer managed key (AWS KMS
-		// Developer Guide, "How Amazon DynamoDB uses AWS KMS").
-		"dynamodb:CreateTable": {"kms:DescribeKey", "kms:CreateGrant", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"},
-		// A SecureString with a customer managed key.
-		"ssm:PutParameter": {"kms:GenerateDataKey", "kms:Encrypt"},
-		// CreateSecret with a customer managed key (Secrets Manager API Reference).
-		"secretsmanager:CreateSecret": {"kms:GenerateDataKey", "kms:Decrypt"},
-		// RotateSecret (Secrets Manager API Reference); excluded from the drill,
-		// listed so the table says what a real deploy needs.
-		"secretsmanager:RotateSecret": {"lambda:InvokeFunction"},
-		// Passing the execution role to the function.
-		"lambda:CreateFunction": {"iam:PassRole"},
-	}
-)
-
-// Actions are the IAM actions one call needs: its own and its dependents.
-func (c Call) Actions() []string {
-	key := c.String()
-	own, mapped := operationActions[key]
-	if !mapped {
-		prefix := c.Service
-		if p, ok := iamPrefix[prefix]; ok {
-			prefix = p
-		}
-		own = []string{prefix + ":" + c.Operation}
-	}
-	return append(append([]string{}, own...), dependentActions[key]...)
 }
 
 // Mutating reports whether a call changes something (what a plan role must

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -12,12 +11,13 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/phase-mirror/fp-calibration-infra/internal/iamsim"
 )
 
 // recorder is a TLS proxy on loopback between the AWS clients and the
@@ -66,22 +66,20 @@ func (r *recorder) record(req *http.Request) {
 	if m == nil {
 		return // not an AWS API call (the emulator's own endpoints)
 	}
-	form := func() string {
-		if action := req.URL.Query().Get("Action"); action != "" {
-			return action
-		}
-		if !strings.HasPrefix(req.Header.Get("Content-Type"), "application/x-www-form-urlencoded") || req.Body == nil {
-			return ""
-		}
-		body, err := io.ReadAll(req.Body)
+	var body []byte
+	if req.Body != nil {
+		body, _ = io.ReadAll(req.Body)
 		req.Body = io.NopCloser(bytes.NewReader(body))
-		if err != nil {
-			return ""
-		}
-		values, _ := url.ParseQuery(string(body))
-		return values.Get("Action")
 	}
-	call := Call{Service: m[1], Operation: operationOf(m[1], req, form)}
+	form := url.Values{}
+	if strings.HasPrefix(req.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		form, _ = url.ParseQuery(string(body))
+	}
+	for k, v := range req.URL.Query() {
+		form[k] = v
+	}
+	call := Call{Service: m[1], Operation: operationOf(m[1], req, func() string { return form.Get("Action") }),
+		Method: req.Method, Path: req.URL.Path, Params: requestParams(form, body)}
 	r.mu.Lock()
 	r.calls = append(r.calls, call)
 	r.mu.Unlock()
@@ -98,110 +96,6 @@ func (r *recorder) Take() []Call {
 
 func (r *recorder) Stop() { _ = r.srv.Close() }
 
-// rolePolicy reads a role's inline policy from the emulator, as the provider
-// rendered and IAM stored it.
-func rolePolicy(t *testing.T, role, name string) []statement {
-	t.Helper()
-	cmd := exec.Command("aws", "iam", "get-role-policy", "--role-name", role, "--policy-name", name, "--output", "json")
-	cmd.Env = append(withoutAWS(os.Environ()), emu.Env(staging.Region)...)
-	raw, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("get-role-policy %s: %v\n%s", role, err, raw)
-	}
-	var out struct {
-		PolicyDocument json.RawMessage
-	}
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatal(err)
-	}
-	doc := out.PolicyDocument
-	var text string
-	if json.Unmarshal(doc, &text) == nil { // URL-encoded or plain JSON string
-		if decoded, err := url.QueryUnescape(text); err == nil {
-			text = decoded
-		}
-		doc = json.RawMessage(text)
-	}
-	var policy struct {
-		Statement []statement
-	}
-	if err := json.Unmarshal(doc, &policy); err != nil {
-		t.Fatalf("policy of %s: %v\n%s", role, err, doc)
-	}
-	return policy.Statement
-}
-
-// statement is the part of an IAM statement the action check reads.
-type statement struct {
-	Sid       string
-	Effect    string
-	Action    stringList
-	Principal struct {
-		AWS stringList
-	}
-}
-
-// keyPolicyFor reads the statements of a key's policy (from the emulator)
-// that name role: a key policy that names a role grants by itself.
-func keyPolicyFor(t *testing.T, alias, roleArn string) []statement {
-	t.Helper()
-	cmd := exec.Command("aws", "kms", "get-key-policy", "--key-id", alias, "--policy-name", "default", "--query", "Policy", "--output", "text")
-	cmd.Env = append(withoutAWS(os.Environ()), emu.Env(staging.Region)...)
-	raw, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("get-key-policy %s: %v", alias, err)
-	}
-	var policy struct {
-		Statement []statement
-	}
-	if err := json.Unmarshal(raw, &policy); err != nil {
-		t.Fatalf("key policy of %s: %v\n%s", alias, err, raw)
-	}
-	out := []statement{}
-	for _, st := range policy.Statement {
-		if slices.Contains(st.Principal.AWS, roleArn) {
-			out = append(out, st)
-		}
-	}
-	return out
-}
-
-type stringList []string
-
-func (s *stringList) UnmarshalJSON(b []byte) error {
-	var one string
-	if json.Unmarshal(b, &one) == nil {
-		*s = []string{one}
-		return nil
-	}
-	var many []string
-	err := json.Unmarshal(b, &many)
-	*s = many
-	return err
-}
-
-// allows reports whether some Allow statement names action (IAM action
-// patterns: * and ?, case-insensitive). Resources and conditions are not
-// evaluated here; the IAM simulator cases of __tests__ do that.
-func allows(policy []statement, action string) bool {
-	for _, st := range policy {
-		if st.Effect != "Allow" {
-			continue
-		}
-		for _, pattern := range st.Action {
-			if actionMatch(strings.ToLower(pattern), strings.ToLower(action)) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func actionMatch(pattern, s string) bool {
-	re := "^" + strings.NewReplacer(`\*`, ".*", `\?`, ".").Replace(regexp.QuoteMeta(pattern)) + "$"
-	return regexp.MustCompile(re).MatchString(s)
-}
-
 // distinct lists the distinct calls, sorted.
 func distinct(calls []Call) []Call {
 	seen := map[Call]bool{}
@@ -216,44 +110,63 @@ func distinct(calls []Call) []Call {
 	return out
 }
 
-// checkRoles: every action a deploy's calls need is allowed to the deploy
-// role, every call of a plan to the plan role, and no mutating call of the
-// deploy to the plan role. Every operation must be known to the table.
-func checkRoles(t *testing.T, deploy, plan []Call) {
+// checkRoles judges every call of the deploy with the deploy role's policy,
+// and every call of the plan with the plan role's, in the IAM simulator: each
+// authorization the call needs (drill/authz.go: its action on its resources,
+// with the request's context, and the key use or role passing AWS authorizes
+// with it), with the resource policy that applies (the environment key's, the
+// state key's, the state bucket's), as the emulator holds them. No mutating
+// call of the deploy may be allowed to the plan role.
+func checkRoles(t *testing.T, deploy, plan []Call, stateKey string) {
 	t.Helper()
-	// A role's permissions: its inline policy and what the environment key's
-	// policy grants it by name.
-	role := func(name string) []statement {
-		arn := "arn:aws:iam::" + staging.AccountID + ":role/" + name
-		return append(rolePolicy(t, name, "scoped-to-"+staging.Name), keyPolicyFor(t, "alias/phase-mirror-secrets-"+staging.Name, arn)...)
+	at := Place{Region: staging.Region, AccountID: staging.AccountID}
+	look := newEmulatorLookup(t, at, stateKey)
+	identity := map[string]map[string]any{}
+	for _, role := range []string{"deploy", "plan"} {
+		identity[role] = rolePolicyDoc(t, "phase-mirror-"+role+"-"+staging.Name, "scoped-to-"+staging.Name)
 	}
-	deployPolicy, planPolicy := role("phase-mirror-deploy-"+staging.Name), role("phase-mirror-plan-"+staging.Name)
-	for _, c := range append(distinct(deploy), distinct(plan)...) {
-		if strings.Contains(c.Operation, " ") {
-			t.Errorf("%s: unknown REST operation; name it in restOperations (drill/actions.go)", c)
-		}
+	var sims []iamsim.Simulation
+	var what []string
+	var want []bool
+	judge := func(role string, c Call, ch Check, allowed bool) {
+		principal := "arn:aws:sts::" + at.AccountID + ":assumed-role/phase-mirror-" + role + "-" + staging.Name + "/github-actions"
+		sims = append(sims, iamsim.New(principal, ch.Action, ch.Resource, at.AccountID, ch.Context, identity[role], look.resourcePolicy(ch.Resource)))
+		what = append(what, fmt.Sprintf("%s role, %s: %s on %s %v", role, c, ch.Action, ch.Resource, ch.Context))
+		want = append(want, allowed)
 	}
-	for _, c := range distinct(deploy) {
-		for _, a := range c.Actions() {
-			if !allows(deployPolicy, a) {
-				t.Errorf("the deploy made %s, which needs %s: the deploy role does not allow it", c, a)
+	for role, calls := range map[string][]Call{"deploy": deploy, "plan": plan} {
+		for _, c := range distinct(calls) {
+			checks, err := c.Checks(at, look)
+			if err != nil {
+				t.Error(err)
+				continue
 			}
-		}
-		if c.Mutating() {
-			for _, a := range c.Actions()[:1] {
-				if allows(planPolicy, a) {
-					t.Errorf("the plan role allows %s (%s), a change", a, c)
-				}
+			for _, ch := range checks {
+				judge(role, c, ch, true)
 			}
-		}
-	}
-	for _, c := range distinct(plan) {
-		for _, a := range c.Actions() {
-			if !allows(planPolicy, a) {
-				t.Errorf("the plan made %s, which needs %s: the plan role does not allow it", c, a)
+			if role == "deploy" && c.Mutating() && len(checks) > 0 {
+				judge("plan", c, checks[0], false)
 			}
 		}
 	}
-	t.Logf("deploy: %d calls, %d distinct operations; plan: %d calls, %d distinct operations",
-		len(deploy), len(distinct(deploy)), len(plan), len(distinct(plan)))
+	results, err := iamsim.Run(sims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range results {
+		if (r.Result == "Allowed") != want[i] {
+			t.Errorf("%s: %s %s, want allowed %v", what[i], r.Result, r.Errors, want[i])
+		}
+	}
+	t.Logf("deploy: %d calls, %d distinct operations; plan: %d calls, %d distinct operations; %d simulations",
+		len(deploy), len(operations(deploy)), len(plan), len(operations(plan)), len(sims))
+}
+
+// operations are the distinct service:Operation names of calls.
+func operations(calls []Call) map[string]bool {
+	out := map[string]bool{}
+	for _, c := range calls {
+		out[c.String()] = true
+	}
+	return out
 }

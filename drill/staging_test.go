@@ -143,7 +143,7 @@ func TestDeployDrill(t *testing.T) {
 	})
 
 	step("the deploy role allows every call of the deploy; the plan role every call of a plan and no change", func(t *testing.T) {
-		checkRoles(t, deployCalls, planCalls)
+		checkRoles(t, deployCalls, planCalls, bootOut["state_kms_key_arn"])
 	})
 
 	var serviceOut map[string]string
