@@ -68,7 +68,13 @@ func kmsChecks(c Call, p params, at Place, look Lookup) ([]Check, error) {
 		checks := own(c, look.KeyARN(p.str("KeyId")))
 		checks[0].Context = tagContext(p.tags())
 		return with(checks), nil
-	case "DescribeKey", "GetKeyPolicy", "GetKeyRotationStatus", "ListResourceTags", "PutKeyPolicy", "EnableKeyRotation",
+	case "DescribeKey":
+		checks := own(c, look.KeyARN(p.str("KeyId")))
+		if id := p.str("KeyId"); strings.HasPrefix(id, "alias/") {
+			ctx["kms:RequestAlias"] = id
+		}
+		return with(checks), nil
+	case "GetKeyPolicy", "GetKeyRotationStatus", "ListResourceTags", "PutKeyPolicy", "EnableKeyRotation",
 		"DisableKeyRotation", "UpdateKeyDescription", "ScheduleKeyDeletion", "UntagResource", "ListKeyRotations":
 		return with(own(c, look.KeyARN(p.str("KeyId")))), nil
 	}

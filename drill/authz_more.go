@@ -70,7 +70,9 @@ func snsChecks(c Call, p params, at Place, _ Lookup) ([]Check, error) {
 	case "GetTopicAttributes", "SetTopicAttributes", "DeleteTopic", "Subscribe", "ListSubscriptionsByTopic":
 		return own(c, p.str("TopicArn")), nil
 	case "GetSubscriptionAttributes", "SetSubscriptionAttributes", "Unsubscribe":
-		return own(c, p.str("SubscriptionArn")), nil
+		// Authorized on the subscription's topic (IAM's resource type "topic").
+		sub := p.str("SubscriptionArn")
+		return own(c, sub[:max(strings.LastIndex(sub, ":"), 0)]), nil
 	case "ListTagsForResource", "TagResource", "UntagResource":
 		return own(c, p.str("ResourceArn")), nil
 	}
@@ -127,13 +129,13 @@ func eventsChecks(c Call, p params, at Place, _ Lookup) ([]Check, error) {
 	case "ListTargetsByRule", "RemoveTargets":
 		return own(c, rule(p.str("Rule"))), nil
 	case "PutTargets":
-		checks := []Check{}
+		arns := []any{}
 		targets, _ := p["Targets"].([]any)
 		for _, t := range targets {
 			arn, _ := t.(map[string]any)["Arn"].(string)
-			checks = append(checks, Check{Action: "events:PutTargets", Resource: rule(p.str("Rule")), Context: map[string]any{"events:TargetArn": arn}})
+			arns = append(arns, arn)
 		}
-		return checks, nil
+		return []Check{{Action: "events:PutTargets", Resource: rule(p.str("Rule")), Context: map[string]any{"events:TargetArn": arns}}}, nil
 	case "ListTagsForResource", "TagResource", "UntagResource":
 		return own(c, p.str("ResourceARN")), nil
 	}

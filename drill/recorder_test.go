@@ -125,6 +125,9 @@ func checkRoles(t *testing.T, deploy, plan []Call, stateKey string) {
 	for _, role := range []string{"deploy", "plan"} {
 		identity[role] = rolePolicyDoc(t, "phase-mirror-"+role+"-"+staging.Name, "scoped-to-"+staging.Name)
 	}
+	envKey := look.KeyARN("alias/phase-mirror-secrets-" + staging.Name)
+	t.Logf("environment key %s (policy statements %v); state key %s (policy statements %v)",
+		envKey, sids(look.resourcePolicy(envKey)), stateKey, sids(look.resourcePolicy(stateKey)))
 	var sims []iamsim.Simulation
 	var what []string
 	var want []bool
@@ -167,6 +170,17 @@ func operations(calls []Call) map[string]bool {
 	out := map[string]bool{}
 	for _, c := range calls {
 		out[c.String()] = true
+	}
+	return out
+}
+
+// sids are a policy's statement ids.
+func sids(policy map[string]any) []string {
+	out := []string{}
+	statements, _ := policy["Statement"].([]any)
+	for _, st := range statements {
+		sid, _ := st.(map[string]any)["Sid"].(string)
+		out = append(out, sid)
 	}
 	return out
 }

@@ -65,7 +65,11 @@ func (s Scope) manageStatements() []iamdoc.Statement {
 			"events:PutRule", "events:DeleteRule", "events:RemoveTargets", "events:TagResource", "events:UntagResource"}},
 		// The age-check rule targets the rotator and nothing else.
 		{Sid: "TargetOnlyTheRotator", Resources: s.rules(), Actions: []string{"events:PutTargets"},
-			Conditions: []iamdoc.Condition{{Test: "ArnEquals", Variable: "events:TargetArn", Values: s.rotator()}}},
+			// events:TargetArn is multivalued (one per target): every target, and at least one.
+			Conditions: []iamdoc.Condition{
+				{Test: "ForAllValues:ArnEquals", Variable: "events:TargetArn", Values: s.rotator()},
+				{Test: "Null", Variable: "events:TargetArn", Values: []string{"false"}},
+			}},
 		// Saved Logs Insights queries have no resource type in IAM.
 		{Sid: "ManageSavedQueries", Resources: []string{"*"}, Actions: []string{"logs:PutQueryDefinition", "logs:DeleteQueryDefinition"}},
 	}

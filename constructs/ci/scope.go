@@ -73,8 +73,11 @@ func (s Scope) stateStatements(write bool) []iamdoc.Statement {
 	}
 	out := []iamdoc.Statement{
 		{Sid: "StateObjectsOfThisEnvironment", Actions: objectActions, Resources: []string{s.stateObjects()}},
+		// The S3 backend also lists the workspaces ("env:/", its default
+		// workspace_key_prefix) at every init and plan (seen by the drill's
+		// recorder): key names only, in a bucket of this environment's account.
 		{Sid: "ListOnlyThisEnvironmentsStatePrefix", Actions: []string{"s3:ListBucket"}, Resources: []string{names.BucketARN(s.StateBucket)},
-			Conditions: []iamdoc.Condition{{Test: "StringLike", Variable: "s3:prefix", Values: []string{s.Names.StatePrefix(s.StateKeyPrefix) + "*"}}}},
+			Conditions: []iamdoc.Condition{{Test: "StringLike", Variable: "s3:prefix", Values: []string{s.Names.StatePrefix(s.StateKeyPrefix) + "*", "env:/*"}}}},
 		{Sid: "StateKeyThroughS3", Actions: keyActions, Resources: []string{s.StateKeyArn},
 			Conditions: []iamdoc.Condition{{Test: "StringEquals", Variable: "kms:ViaService", Values: []string{s.Names.ServiceEndpoint("s3")}}}},
 	}
@@ -108,6 +111,11 @@ func (s Scope) readStatements() []iamdoc.Statement {
 		{Sid: "ReadTopics", Actions: []string{"sns:Get*", "sns:List*"}, Resources: s.topics()},
 		{Sid: "ReadAlarmsAndDashboard", Actions: []string{"cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*"}, Resources: append(s.alarms(), s.dashboards()...)},
 		{Sid: "ReadRules", Actions: []string{"events:Describe*", "events:List*"}, Resources: s.rules()},
+		// Refreshing a table encrypted with a customer managed key, the
+		// provider describes the AWS managed key alias/aws/dynamodb to compare
+		// (seen by the drill's recorder): metadata of that one key, by alias.
+		{Sid: "DescribeTheDynamoDBManagedKey", Actions: []string{"kms:DescribeKey"}, Resources: []string{s.Names.KeysARN()},
+			Conditions: []iamdoc.Condition{{Test: "StringEquals", Variable: "kms:RequestAlias", Values: []string{"alias/aws/dynamodb"}}}},
 		// These List/Describe calls have no resource-level permissions in IAM.
 		{Sid: "ListCallsWithoutResourceTypes", Resources: []string{"*"}, Actions: []string{
 			"ssm:DescribeParameters", "logs:DescribeLogGroups", "logs:DescribeQueryDefinitions", "kms:ListAliases",

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 )
 
 // Simulation is one request and the policies that judge it (the simulator's
@@ -58,8 +59,23 @@ func New(principal, action, resource, account string, context map[string]any, id
 	return s
 }
 
-// Run judges the simulations, one result each, in one Node process.
+// Run judges the simulations, one result each, in one Node process. The
+// conditions on kms:EncryptionContext:<key>, which the simulator drops, are
+// decided first (withEncryptionContext).
 func Run(sims []Simulation) ([]Result, error) {
+	for i, s := range sims {
+		var err error
+		if sims[i].ResourcePolicy, err = withEncryptionContext(s.ResourcePolicy, s.Request.ContextVariables); err != nil {
+			return nil, err
+		}
+		for j, p := range s.IdentityPolicies {
+			doc, _ := p["policy"].(map[string]any)
+			if doc, err = withEncryptionContext(doc, s.Request.ContextVariables); err != nil {
+				return nil, err
+			}
+			sims[i].IdentityPolicies[j] = map[string]any{"name": p["name"], "policy": doc}
+		}
+	}
 	in, err := json.Marshal(sims)
 	if err != nil {
 		return nil, err
@@ -78,4 +94,91 @@ func Run(sims []Simulation) ([]Result, error) {
 		return nil, fmt.Errorf("iam simulator output: %v (%d results for %d simulations)", err, len(results), len(sims))
 	}
 	return results, nil
+}
+
+// encryptionContext is the family of KMS condition keys the simulator drops
+// (it reports them as ignored context keys): kms:EncryptionContext:<key>.
+const encryptionContext = "kms:encryptioncontext:"
+
+// withEncryptionContext decides, in a copy of policy, the StringEquals
+// conditions on kms:EncryptionContext:<key> that the simulator cannot: a
+// statement whose condition the request's context meets loses it; one whose
+// condition it does not meet is dropped (it cannot apply). Any other
+// operator on that family is an error: nothing is judged on a guess.
+func withEncryptionContext(policy map[string]any, context map[string]any) (map[string]any, error) {
+	if policy == nil {
+		return nil, nil
+	}
+	statements, _ := policy["Statement"].([]any)
+	kept := []any{}
+	for _, raw := range statements {
+		st, _ := raw.(map[string]any)
+		applies, copied, err := decideEncryptionContext(st, context)
+		if err != nil {
+			return nil, err
+		}
+		if applies {
+			kept = append(kept, copied)
+		}
+	}
+	out := map[string]any{}
+	for k, v := range policy {
+		out[k] = v
+	}
+	out["Statement"] = kept
+	return out, nil
+}
+
+func decideEncryptionContext(st map[string]any, context map[string]any) (bool, map[string]any, error) {
+	conds, _ := st["Condition"].(map[string]any)
+	copied := map[string]any{}
+	for k, v := range st {
+		copied[k] = v
+	}
+	newConds := map[string]any{}
+	for op, raw := range conds {
+		keys, _ := raw.(map[string]any)
+		rest := map[string]any{}
+		for key, want := range keys {
+			if !strings.HasPrefix(strings.ToLower(key), encryptionContext) {
+				rest[key] = want
+				continue
+			}
+			if op != "StringEquals" {
+				return false, nil, fmt.Errorf("iamsim: %s on %s is not evaluated (only StringEquals)", op, key)
+			}
+			if !contextHas(context, key, want) {
+				return false, nil, nil
+			}
+		}
+		if len(rest) > 0 {
+			newConds[op] = rest
+		}
+	}
+	if len(newConds) > 0 {
+		copied["Condition"] = newConds
+	} else {
+		delete(copied, "Condition")
+	}
+	return true, copied, nil
+}
+
+// contextHas: the context's value of key (matched without case, as IAM
+// matches key names) is one of want's values.
+func contextHas(context map[string]any, key string, want any) bool {
+	for k, v := range context {
+		if !strings.EqualFold(k, key) {
+			continue
+		}
+		values, ok := want.([]any)
+		if !ok {
+			values = []any{want}
+		}
+		for _, w := range values {
+			if fmt.Sprint(w) == fmt.Sprint(v) {
+				return true
+			}
+		}
+	}
+	return false
 }
