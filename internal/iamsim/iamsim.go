@@ -100,8 +100,9 @@ func Run(sims []Simulation) ([]Result, error) {
 // (it reports them as ignored context keys): kms:EncryptionContext:<key>.
 const encryptionContext = "kms:encryptioncontext:"
 
-// withEncryptionContext decides, in a copy of policy, the StringEquals
-// conditions on kms:EncryptionContext:<key> that the simulator cannot: a
+// withEncryptionContext decides, in a copy of policy, the StringEquals (and
+// exact ArnEquals) conditions on kms:EncryptionContext:<key> that the
+// simulator cannot: a
 // statement whose condition the request's context meets loses it; one whose
 // condition it does not meet is dropped (it cannot apply). Any other
 // operator on that family is an error: nothing is judged on a guess.
@@ -144,8 +145,8 @@ func decideEncryptionContext(st map[string]any, context map[string]any) (bool, m
 				rest[key] = want
 				continue
 			}
-			if op != "StringEquals" {
-				return false, nil, fmt.Errorf("iamsim: %s on %s is not evaluated (only StringEquals)", op, key)
+			if op != "StringEquals" && op != "ArnEquals" {
+				return false, nil, fmt.Errorf("iamsim: %s on %s is not evaluated (only StringEquals and ArnEquals)", op, key)
 			}
 			if !contextHas(context, key, want) {
 				return false, nil, nil
