@@ -87,9 +87,9 @@ func escalationCatalog(t *testing.T, env string) []primitive {
 		{"tag a key (tag-based permissions)", "kms:TagResource", []string{"key"}, []map[string]any{foreignTags, otherTagKeys}},
 		// A key someone else made that carries this environment's tags (which
 		// the deploy role may set on any key): no permission may follow.
-		{"use a key by its tags", "kms:Decrypt", []string{"key"}, []map[string]any{taggedVia("dynamodb"), taggedVia("ssm"), taggedVia("secretsmanager")}},
-		{"alias or manage a key by its tags", "kms:CreateAlias", []string{"key"}, []map[string]any{tagged}},
-		{"alias or manage a key by its tags", "kms:EnableKeyRotation", []string{"key"}, []map[string]any{tagged}},
+		{"use a key by its tags", "kms:Decrypt", []string{"foreign key"}, []map[string]any{taggedVia("dynamodb"), taggedVia("ssm"), taggedVia("secretsmanager")}},
+		{"alias or manage a key by its tags", "kms:CreateAlias", []string{"foreign key"}, []map[string]any{tagged}},
+		{"alias or manage a key by its tags", "kms:EnableKeyRotation", []string{"foreign key"}, []map[string]any{tagged}},
 		{"rewrite a bucket policy", "s3:PutBucketPolicy", []string{"bucket"}, nil},
 		{"rewrite a secret's resource policy", "secretsmanager:PutResourcePolicy", []string{"secret"}, nil},
 		{"read a secret", "secretsmanager:GetSecretValue", []string{"secret"}, nil},
@@ -114,10 +114,12 @@ func reach(t *testing.T, env string) map[string][]string {
 		"group":    {iam("group/admins")},
 		"function": {arn("lambda", "function:"+e.Functions.SaltRotator), arn("lambda", "function:"+e.Functions.FPIngestion), arn("lambda", "function:"+e.Functions.CalibrationQuery)},
 		"key":      {arn("kms", "key/"+fakeKeyID), arn("kms", "key/11111111-2222-3333-4444-555555555555")},
-		"bucket":   {"arn:aws:s3:::phase-mirror-terraform-state-" + env + "-" + e.AccountID},
-		"secret":   {arn("secretsmanager", "secret:/phase-mirror/fp-calibration/hmac-salt-"+env+secretSuffix)},
-		"table":    {arn("dynamodb", "table/phase-mirror-consent-store-"+env)},
-		"any":      {"*"},
+		// Someone else's key that carries this environment's tags.
+		"foreign key": {arn("kms", "key/11111111-2222-3333-4444-555555555555")},
+		"bucket":      {"arn:aws:s3:::phase-mirror-terraform-state-" + env + "-" + e.AccountID},
+		"secret":      {arn("secretsmanager", "secret:/phase-mirror/fp-calibration/hmac-salt-"+env+secretSuffix)},
+		"table":       {arn("dynamodb", "table/phase-mirror-consent-store-"+env)},
+		"any":         {"*"},
 	}
 }
 
