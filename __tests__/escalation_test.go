@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/phase-mirror/fp-calibration-infra/constructs/service"
 )
 
 // primitive is one entry of the escalation catalog: an IAM call a known
@@ -96,6 +98,36 @@ func escalationCatalog(t *testing.T, env string) []primitive {
 		{"read the service's data", "dynamodb:Scan", []string{"table"}, nil},
 		{"read the service's data", "dynamodb:UpdateItem", []string{"table"}, nil},
 		{"create a service-linked role", "iam:CreateServiceLinkedRole", []string{"any"}, nil},
+		{"tag or change a role", "iam:TagRole", []string{"role"}, nil},
+		{"tag or change a role", "iam:UpdateRole", []string{"role"}, nil},
+		{"session tags", "sts:TagSession", []string{"role"}, nil},
+		{"replicate the salt to another region", "secretsmanager:ReplicateSecretToRegions", []string{"secret"}, nil},
+		{"write the salt", "secretsmanager:PutSecretValue", []string{"secret"}, nil},
+		{"rotate the salt with another function", "secretsmanager:RotateSecret", []string{"secret"},
+			[]map[string]any{{"secretsmanager:RotationLambdaARN": fmt.Sprintf("arn:aws:lambda:%s:%s:function:attacker", e.Region, account)}}},
+		{"delete the salt without recovery", "secretsmanager:DeleteSecret", []string{"secret"}, []map[string]any{{"secretsmanager:ForceDeleteWithoutRecovery": true}}},
+		{"read the data through a stream", "dynamodb:GetRecords", []string{"stream"}, nil},
+		{"copy the data out", "dynamodb:CreateBackup", []string{"table"}, nil},
+		{"copy the data out", "dynamodb:RestoreTableToPointInTime", []string{"table"}, nil},
+		{"copy the data out", "dynamodb:ExportTableToPointInTime", []string{"table"}, nil},
+		{"a table resource policy", "dynamodb:PutResourcePolicy", []string{"table"}, nil},
+		{"a function URL", "lambda:CreateFunctionUrlConfig", []string{"function"}, nil},
+		{"logs out", "logs:PutSubscriptionFilter", []string{"log group"}, nil},
+		{"logs out", "logs:CreateExportTask", []string{"log group"}, nil},
+		{"read logs", "logs:StartQuery", []string{"log group"}, nil},
+		{"a topic's permissions", "sns:AddPermission", []string{"topic"}, nil},
+		{"subscribe an outside endpoint", "sns:Subscribe", []string{"topic"}, []map[string]any{{"sns:Protocol": "https", "sns:Endpoint": "https://attacker.example"}}},
+		{"an alarm that acts on the account", "cloudwatch:PutMetricAlarm", []string{"alarm"},
+			[]map[string]any{{"cloudwatch:AlarmActions": []any{"arn:aws:automate:" + e.Region + ":ec2:terminate"}}}},
+		{"a metric stream", "cloudwatch:PutMetricStream", []string{"any"}, nil},
+		{"a rule that targets another function", "events:PutTargets", []string{"rule"},
+			[]map[string]any{{"events:TargetArn": []any{fmt.Sprintf("arn:aws:lambda:%s:%s:function:attacker", e.Region, account)}}}},
+		{"the event bus's permissions", "events:PutPermission", []string{"any"}, nil},
+		{"the nonce's history", "ssm:GetParameterHistory", []string{"parameter"}, nil},
+		{"a key with the lockout check off", "kms:CreateKey", []string{"any"}, []map[string]any{{"kms:BypassPolicyLockoutSafetyCheck": true,
+			"aws:RequestTag/Project": "phase-mirror", "aws:RequestTag/Environment": env, "aws:TagKeys": []any{"Project", "Environment"}}}},
+		{"a multi-Region key", "kms:CreateKey", []string{"any"}, []map[string]any{{"kms:MultiRegion": true,
+			"aws:RequestTag/Project": "phase-mirror", "aws:RequestTag/Environment": env, "aws:TagKeys": []any{"Project", "Environment"}}}},
 	}
 }
 
@@ -116,7 +148,13 @@ func reach(t *testing.T, env string) map[string][]string {
 		"key":      {arn("kms", "key/"+fakeKeyID), arn("kms", "key/11111111-2222-3333-4444-555555555555")},
 		// Someone else's key that carries this environment's tags.
 		"foreign key": {arn("kms", "key/11111111-2222-3333-4444-555555555555")},
-		"bucket":      {"arn:aws:s3:::phase-mirror-terraform-state-" + env + "-" + e.AccountID},
+		"bucket":      {"arn:aws:s3:::" + service.Names(e).StateBucket()},
+		"stream":      {arn("dynamodb", "table/phase-mirror-consent-store-"+env+"/stream/2026-01-01T00:00:00.000")},
+		"topic":       {arn("sns", "phase-mirror-critical-alerts-"+env)},
+		"alarm":       {arn("cloudwatch", "alarm:phase-mirror-anonymization-errors-"+env)},
+		"rule":        {arn("events", "rule/phase-mirror-salt-rotation-age-check-"+env)},
+		"log group":   {arn("logs", "log-group:/aws/lambda/"+e.Functions.SaltRotator)},
+		"parameter":   {arn("ssm", "parameter/guardian/redaction_nonce-"+env)},
 		"secret":      {arn("secretsmanager", "secret:/phase-mirror/fp-calibration/hmac-salt-"+env+secretSuffix)},
 		"table":       {arn("dynamodb", "table/phase-mirror-consent-store-"+env)},
 		"any":         {"*"},

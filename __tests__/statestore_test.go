@@ -149,6 +149,13 @@ func trustAllows(policy map[string]any, claims map[string]string) bool {
 // pull_request job "repo:O/R:pull_request", any other job
 // "repo:O/R:ref:<ref>"; the ref claim is the git ref that triggered the run.
 func githubToken(repo, event, ref, environment string) map[string]string {
+	return githubWorkflowToken(repo, event, ref, environment, ".github/workflows/deploy.yml")
+}
+
+// githubWorkflowToken is githubToken of a job of the given workflow file
+// (job_workflow_ref: "<repo>/<file>@<ref>"; a reusable workflow called
+// from the same repository is read at the caller's ref).
+func githubWorkflowToken(repo, event, ref, environment, workflow string) map[string]string {
 	sub := "repo:" + repo + ":ref:" + ref
 	switch {
 	case environment != "":
@@ -157,7 +164,8 @@ func githubToken(repo, event, ref, environment string) map[string]string {
 		sub = "repo:" + repo + ":pull_request"
 	}
 	claims := map[string]string{"token.actions.githubusercontent.com:sub": sub, "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-		"token.actions.githubusercontent.com:ref": ref, "token.actions.githubusercontent.com:repository": repo}
+		"token.actions.githubusercontent.com:ref": ref, "token.actions.githubusercontent.com:repository": repo,
+		"token.actions.githubusercontent.com:job_workflow_ref": repo + "/" + workflow + "@" + ref}
 	if environment != "" {
 		claims["token.actions.githubusercontent.com:environment"] = environment
 	}
@@ -182,27 +190,35 @@ func TestOnlyJobsOnMainAssumeTheCIRoles(t *testing.T) {
 		cases := []struct {
 			name, role, repo, event, ref, environment string
 			allowed                                   bool
+			workflow                                  string
 		}{
-			{"the environment's job on main", "deploy", repo, "push", "refs/heads/main", env, true},
-			{"a job of a feature branch naming the environment", "deploy", repo, "push", "refs/heads/feature", env, false},
-			{"a pull request job naming the environment", "deploy", repo, "pull_request", "refs/pull/7/merge", env, false},
-			{"a job on main naming the other environment", "deploy", repo, "push", "refs/heads/main", other, false},
-			{"a job on main without an environment", "deploy", repo, "push", "refs/heads/main", "", false},
-			{"a pull request", "deploy", repo, "pull_request", "refs/pull/7/merge", "", false},
-			{"another repository's job on main naming the environment", "deploy", "someone/fork", "push", "refs/heads/main", env, false},
-			{"a job on main without an environment", "plan", repo, "push", "refs/heads/main", "", true},
-			{"a scheduled run (default branch)", "plan", repo, "schedule", "refs/heads/main", "", true},
-			{"a pull request", "plan", repo, "pull_request", "refs/pull/7/merge", "", false},
-			{"a job of a feature branch", "plan", repo, "push", "refs/heads/feature", "", false},
-			{"a manual run from a feature branch", "plan", repo, "workflow_dispatch", "refs/heads/feature", "", false},
-			{"a job of a feature branch naming the environment", "plan", repo, "push", "refs/heads/feature", env, false},
-			{"a tag", "plan", repo, "push", "refs/tags/v1", "", false},
-			{"another repository's job on main", "plan", "someone/fork", "push", "refs/heads/main", "", false},
+			{"the environment's job on main", "deploy", repo, "push", "refs/heads/main", env, true, ""},
+			{"a job of a feature branch naming the environment", "deploy", repo, "push", "refs/heads/feature", env, false, ""},
+			{"a pull request job naming the environment", "deploy", repo, "pull_request", "refs/pull/7/merge", env, false, ""},
+			{"a job on main naming the other environment", "deploy", repo, "push", "refs/heads/main", other, false, ""},
+			{"a job on main without an environment", "deploy", repo, "push", "refs/heads/main", "", false, ""},
+			{"a pull request", "deploy", repo, "pull_request", "refs/pull/7/merge", "", false, ""},
+			{"another repository's job on main naming the environment", "deploy", "someone/fork", "push", "refs/heads/main", env, false, ""},
+			{"a job on main without an environment", "plan", repo, "push", "refs/heads/main", "", true, ""},
+			{"a scheduled run (default branch)", "plan", repo, "schedule", "refs/heads/main", "", true, ""},
+			{"a pull request", "plan", repo, "pull_request", "refs/pull/7/merge", "", false, ""},
+			{"a job of a feature branch", "plan", repo, "push", "refs/heads/feature", "", false, ""},
+			{"a manual run from a feature branch", "plan", repo, "workflow_dispatch", "refs/heads/feature", "", false, ""},
+			{"a job of a feature branch naming the environment", "plan", repo, "push", "refs/heads/feature", env, false, ""},
+			{"a tag", "plan", repo, "push", "refs/tags/v1", "", false, ""},
+			{"another repository's job on main", "plan", "someone/fork", "push", "refs/heads/main", "", false, ""},
+			{"another workflow's job on main naming the environment", "deploy", repo, "push", "refs/heads/main", env, false, ".github/workflows/other.yml"},
+			{"the drift check's job on main", "plan", repo, "schedule", "refs/heads/main", "", true, ".github/workflows/drift.yml"},
+			{"another workflow's job on main", "plan", repo, "issue_comment", "refs/heads/main", "", false, ".github/workflows/other.yml"},
 		}
 		for _, c := range cases {
 			role := s.One(t, "aws_iam_role", "name", "phase-mirror-"+c.role+"-"+env)
 			trust := renderPolicy(t, s, role.Body.Str("assume_role_policy"))
-			claims := githubToken(c.repo, c.event, c.ref, c.environment)
+			workflow := c.workflow
+			if workflow == "" {
+				workflow = ".github/workflows/deploy.yml"
+			}
+			claims := githubWorkflowToken(c.repo, c.event, c.ref, c.environment, workflow)
 			if got := trustAllows(trust, claims); got != c.allowed {
 				t.Errorf("%s: %s role assumable by %s (sub %q, ref %q): %v, want %v", env, c.role, c.name,
 					claims["token.actions.githubusercontent.com:sub"], c.ref, got, c.allowed)

@@ -51,7 +51,17 @@ func kmsChecks(c Call, p params, at Place, look Lookup) ([]Check, error) {
 	case "CreateKey":
 		// Tagging at creation is also kms:TagResource (AWS KMS Developer Guide).
 		tags := tagContext(p.tags())
-		checks := []Check{{Action: "kms:CreateKey", Resource: "*", Context: tags}}
+		create := tagContext(p.tags())
+		if create == nil {
+			create = map[string]any{}
+		}
+		for param, key := range map[string]string{"BypassPolicyLockoutSafetyCheck": "kms:BypassPolicyLockoutSafetyCheck",
+			"MultiRegion": "kms:MultiRegion", "Origin": "kms:KeyOrigin", "KeySpec": "kms:KeySpec", "KeyUsage": "kms:KeyUsage"} {
+			if v, ok := p[param]; ok {
+				create[key] = v
+			}
+		}
+		checks := []Check{{Action: "kms:CreateKey", Resource: "*", Context: create}}
 		if tags != nil {
 			checks = append(checks, Check{Action: "kms:TagResource", Resource: "*", Context: tagContext(p.tags())})
 		}

@@ -56,8 +56,19 @@ func secretsChecks(c Call, p params, at Place, look Lookup) ([]Check, error) {
 		return checks, nil
 	case "RotateSecret":
 		// RotateSecret also needs lambda:InvokeFunction on the rotation function.
-		return append(own(c, secret(p.str("SecretId"))), Check{Action: "lambda:InvokeFunction", Resource: p.str("RotationLambdaARN")}), nil
-	case "DescribeSecret", "GetResourcePolicy", "DeleteSecret", "UpdateSecret", "TagResource", "UntagResource", "CancelRotateSecret":
+		checks := own(c, secret(p.str("SecretId")))
+		if fn := p.str("RotationLambdaARN"); fn != "" {
+			checks[0].Context = map[string]any{"secretsmanager:RotationLambdaARN": fn}
+			checks = append(checks, Check{Action: "lambda:InvokeFunction", Resource: fn})
+		}
+		return checks, nil
+	case "DeleteSecret":
+		checks := own(c, secret(p.str("SecretId")))
+		if force, ok := p["ForceDeleteWithoutRecovery"].(bool); ok {
+			checks[0].Context = map[string]any{"secretsmanager:ForceDeleteWithoutRecovery": force}
+		}
+		return checks, nil
+	case "DescribeSecret", "GetResourcePolicy", "UpdateSecret", "TagResource", "UntagResource", "CancelRotateSecret":
 		return own(c, secret(p.str("SecretId"))), nil
 	}
 	return nil, unknown(c)
@@ -67,7 +78,11 @@ func snsChecks(c Call, p params, at Place, _ Lookup) ([]Check, error) {
 	switch c.Operation {
 	case "CreateTopic":
 		return own(c, at.arn("sns", p.str("Name"))), nil
-	case "GetTopicAttributes", "SetTopicAttributes", "DeleteTopic", "Subscribe", "ListSubscriptionsByTopic":
+	case "Subscribe":
+		checks := own(c, p.str("TopicArn"))
+		checks[0].Context = map[string]any{"sns:Protocol": p.str("Protocol"), "sns:Endpoint": p.str("Endpoint")}
+		return checks, nil
+	case "GetTopicAttributes", "SetTopicAttributes", "DeleteTopic", "ListSubscriptionsByTopic":
 		return own(c, p.str("TopicArn")), nil
 	case "GetSubscriptionAttributes", "SetSubscriptionAttributes", "Unsubscribe":
 		// Authorized on the subscription's topic (IAM's resource type "topic").
@@ -85,7 +100,15 @@ func cloudwatchChecks(c Call, p params, at Place, _ Lookup) ([]Check, error) {
 	var resources []string
 	switch c.Operation {
 	case "PutMetricAlarm":
-		resources = []string{alarm(p.str("AlarmName"))}
+		checks := own(c, alarm(p.str("AlarmName")))
+		if actions := p.members("AlarmActions"); len(actions) > 0 {
+			values := []any{}
+			for _, a := range actions {
+				values = append(values, a)
+			}
+			checks[0].Context = map[string]any{"cloudwatch:AlarmActions": values}
+		}
+		return checks, nil
 	case "DescribeAlarms", "DeleteAlarms":
 		for _, n := range p.members("AlarmNames") {
 			resources = append(resources, alarm(n))

@@ -31,8 +31,11 @@ func (s Scope) manageStatements() []iamdoc.Statement {
 		// An alias is authorized on the alias (here) and on the key (its key policy).
 		{Sid: "ManageTheKeyAlias", Resources: s.aliases(), Actions: []string{"kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"}},
 		{Sid: "ManageTheSaltSecretWithoutReadingIt", Resources: s.secrets(), Actions: []string{
-			"secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:UpdateSecret", "secretsmanager:RotateSecret",
+			"secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:UpdateSecret",
 			"secretsmanager:CancelRotateSecret", "secretsmanager:TagResource", "secretsmanager:UntagResource"}},
+		// Rotation only by the rotator (when the request names a function).
+		{Sid: "RotateTheSaltOnlyWithTheRotator", Resources: s.secrets(), Actions: []string{"secretsmanager:RotateSecret"},
+			Conditions: []iamdoc.Condition{{Test: "ArnEqualsIfExists", Variable: "secretsmanager:RotationLambdaARN", Values: s.rotator()}}},
 		{Sid: "ManageTheNonceParameter", Resources: s.parameters(), Actions: []string{
 			"ssm:PutParameter", "ssm:DeleteParameter", "ssm:AddTagsToResource", "ssm:RemoveTagsFromResource"}},
 		// The Lambda roles, their trust and their boundary are the bootstrap's:
@@ -56,10 +59,16 @@ func (s Scope) manageStatements() []iamdoc.Statement {
 			"logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy",
 			"logs:AssociateKmsKey", "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource", "logs:TagLogGroup", "logs:UntagLogGroup"}},
 		{Sid: "ManageTopics", Resources: s.topics(), Actions: []string{
-			"sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe",
+			"sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:Unsubscribe",
 			"sns:SetSubscriptionAttributes", "sns:TagResource", "sns:UntagResource"}},
+		// Alerts go to e-mail: no HTTPS, Lambda or SQS endpoint of anyone's.
+		{Sid: "SubscribeOnlyEmail", Resources: s.topics(), Actions: []string{"sns:Subscribe"},
+			Conditions: []iamdoc.Condition{{Test: "StringEquals", Variable: "sns:Protocol", Values: []string{"email"}}}},
+		// An alarm's actions can only publish to this environment's topics
+		// (no EC2 stop or terminate, no Auto Scaling, no other account's topic).
 		{Sid: "ManageAlarms", Resources: s.alarms(), Actions: []string{
-			"cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource"}},
+			"cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource", "cloudwatch:UntagResource"},
+			Conditions: []iamdoc.Condition{{Test: "ForAllValues:ArnLike", Variable: "cloudwatch:AlarmActions", Values: []string{s.topics()[0]}}}},
 		{Sid: "ManageTheDashboard", Resources: s.dashboards(), Actions: []string{"cloudwatch:PutDashboard", "cloudwatch:DeleteDashboards"}},
 		{Sid: "ManageRules", Resources: s.rules(), Actions: []string{
 			"events:PutRule", "events:DeleteRule", "events:RemoveTargets", "events:TagResource", "events:UntagResource"}},

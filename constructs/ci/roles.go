@@ -29,6 +29,18 @@ const GitHubOIDCHost = "token.actions.githubusercontent.com"
 // MainRef is the only git ref whose jobs may assume either role.
 const MainRef = "refs/heads/main"
 
+// Workflows are the workflow files whose jobs may assume the roles: the
+// deployment (plan, then apply) and the drift check.
+const (
+	DeployWorkflow = ".github/workflows/deploy.yml"
+	DriftWorkflow  = ".github/workflows/drift.yml"
+)
+
+// WorkflowRef is the job_workflow_ref claim of a job of workflow on main.
+func (c *Roles) WorkflowRef(workflow string) string {
+	return c.props.GitHubRepository + "/" + workflow + "@" + MainRef
+}
+
 // RolesProps configure the GitHub Actions identities of one environment.
 type RolesProps struct {
 	// Scope is what the roles may touch (Scope.Names and Scope.StateKeyArn required).
@@ -126,15 +138,18 @@ func (c *Roles) PlanSubject() string {
 }
 
 // DeployTrust: the token is for STS, its subject is the environment's job,
-// and its ref claim (a condition key AWS STS takes from GitHub's token) is
-// main: a job of another branch that names the environment is refused by IAM
-// itself. A token without the claim matches no StringEquals: refused too.
+// its ref claim (a condition key AWS STS takes from GitHub's token) is main,
+// and the job is the deployment workflow's (job_workflow_ref: the file and
+// the ref it was read from): a job of another branch, or another workflow on
+// main, that names the environment is refused by IAM itself. A token without
+// these claims matches no StringEquals: refused too.
 func (c *Roles) DeployTrust() []iamdoc.Condition {
 	return []iamdoc.Condition{
 		{Test: "StringEquals", Variable: GitHubOIDCHost + ":aud", Values: []string{names.ServicePrincipal("sts")}},
 		{Test: "StringEquals", Variable: GitHubOIDCHost + ":sub", Values: []string{c.DeploySubject()}},
 		{Test: "StringEquals", Variable: GitHubOIDCHost + ":ref", Values: []string{MainRef}},
 		{Test: "StringEquals", Variable: GitHubOIDCHost + ":environment", Values: []string{c.props.Scope.Names.Environment}},
+		{Test: "StringEquals", Variable: GitHubOIDCHost + ":job_workflow_ref", Values: []string{c.WorkflowRef(DeployWorkflow)}},
 	}
 }
 
@@ -145,5 +160,6 @@ func (c *Roles) PlanTrust() []iamdoc.Condition {
 		{Test: "StringEquals", Variable: GitHubOIDCHost + ":aud", Values: []string{names.ServicePrincipal("sts")}},
 		{Test: "StringEquals", Variable: GitHubOIDCHost + ":sub", Values: []string{c.PlanSubject()}},
 		{Test: "StringEquals", Variable: GitHubOIDCHost + ":ref", Values: []string{MainRef}},
+		{Test: "StringEquals", Variable: GitHubOIDCHost + ":job_workflow_ref", Values: []string{c.WorkflowRef(DeployWorkflow), c.WorkflowRef(DriftWorkflow)}},
 	}
 }

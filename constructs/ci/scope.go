@@ -32,6 +32,15 @@ func (s Scope) tables() []string {
 	n := s.Names
 	return []string{n.TableARN(n.Named("*")), n.TableIndexesARN(n.Named("*")), n.TableARN(n.BlockCounterTable())}
 }
+// tableData are the tables with everything their data can be read through:
+// indexes, streams, backups and exports.
+func (s Scope) tableData() []string {
+	out := []string{}
+	for _, t := range []string{s.Names.TableARN(s.Names.Named("*")), s.Names.TableARN(s.Names.BlockCounterTable())} {
+		out = append(out, t, t+"/index/*", t+"/stream/*", t+"/backup/*", t+"/export/*")
+	}
+	return out
+}
 func (s Scope) secrets() []string { return []string{s.Names.SecretARN(s.Names.SaltSecret())} }
 func (s Scope) parameters() []string {
 	return []string{s.Names.ParameterARN(s.Names.NonceParameter())}
@@ -135,10 +144,21 @@ func (s Scope) neverStatements() []iamdoc.Statement {
 		// the key), it never uses a key itself, only through a service.
 		{Sid: "NeverUseKeysDirectly", Deny: true, Resources: []string{"*"}, Actions: []string{"kms:Decrypt", "kms:ReEncryptFrom", "kms:CreateGrant"},
 			Conditions: []iamdoc.Condition{{Test: "Null", Variable: "kms:ViaService", Values: []string{"true"}}}},
-		{Sid: "NeverReadOrWriteTheData", Deny: true, Resources: s.tables(), Actions: []string{
+		{Sid: "NeverReadOrWriteTheData", Deny: true, Resources: s.tableData(), Actions: []string{
 			"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:PutItem", "dynamodb:UpdateItem",
 			"dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:PartiQLSelect", "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate",
-			"dynamodb:PartiQLDelete", "dynamodb:ExportTableToPointInTime", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}},
+			"dynamodb:PartiQLDelete", "dynamodb:ExportTableToPointInTime", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+			"dynamodb:CreateBackup", "dynamodb:RestoreTableFromBackup", "dynamodb:RestoreTableToPointInTime", "dynamodb:ImportTable",
+			"dynamodb:PutResourcePolicy", "dynamodb:EnableKinesisStreamingDestination"}},
+		// What no reviewed plan of the stacks asks for, denied whatever else allows it.
+		{Sid: "NeverKeysOutsideTheProjectsKind", Deny: true, Resources: []string{"*"}, Actions: []string{"kms:CreateKey", "kms:PutKeyPolicy"},
+			Conditions: []iamdoc.Condition{{Test: "Bool", Variable: "kms:BypassPolicyLockoutSafetyCheck", Values: []string{"true"}}}},
+		{Sid: "NeverMultiRegionKeys", Deny: true, Resources: []string{"*"}, Actions: []string{"kms:CreateKey"},
+			Conditions: []iamdoc.Condition{{Test: "Bool", Variable: "kms:MultiRegion", Values: []string{"true"}}}},
+		{Sid: "NeverKeysFromOutsideKMS", Deny: true, Resources: []string{"*"}, Actions: []string{"kms:CreateKey"},
+			Conditions: []iamdoc.Condition{{Test: "StringEquals", Variable: "kms:KeyOrigin", Values: []string{"EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"}}}},
+		{Sid: "NeverDeleteTheSaltWithoutRecovery", Deny: true, Resources: s.secrets(), Actions: []string{"secretsmanager:DeleteSecret"},
+			Conditions: []iamdoc.Condition{{Test: "Bool", Variable: "secretsmanager:ForceDeleteWithoutRecovery", Values: []string{"true"}}}},
 		{Sid: "NeverAssumeRoles", Deny: true, Resources: []string{"*"}, Actions: []string{
 			"sts:AssumeRole", "sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML"}},
 	}
