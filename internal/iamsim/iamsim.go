@@ -59,11 +59,36 @@ func New(principal, action, resource, account string, context map[string]any, id
 	return s
 }
 
+// contextValue is a request context value as the simulator compares it: a
+// string, or a list of strings (a JSON true would never equal "true").
+func contextValue(v any) any {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []any:
+		out := make([]any, 0, len(x))
+		for _, e := range x {
+			out = append(out, fmt.Sprint(e))
+		}
+		return out
+	case []string:
+		out := make([]any, 0, len(x))
+		for _, e := range x {
+			out = append(out, e)
+		}
+		return out
+	}
+	return fmt.Sprint(v)
+}
+
 // Run judges the simulations, one result each, in one Node process. The
 // conditions on kms:EncryptionContext:<key>, which the simulator drops, are
 // decided first (withEncryptionContext).
 func Run(sims []Simulation) ([]Result, error) {
 	for i, s := range sims {
+		for k, v := range s.Request.ContextVariables {
+			s.Request.ContextVariables[k] = contextValue(v)
+		}
 		var err error
 		if sims[i].ResourcePolicy, err = withEncryptionContext(s.ResourcePolicy, s.Request.ContextVariables); err != nil {
 			return nil, err

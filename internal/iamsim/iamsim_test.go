@@ -39,3 +39,21 @@ func TestEncryptionContextIsDecided(t *testing.T) {
 		t.Error("a StringLike condition on an encryption context key was judged")
 	}
 }
+
+// TestBooleanContextValuesCount: a Bool condition compares strings; a JSON
+// true in the context would never match (seen: a deny on kms:MultiRegion
+// that did not deny). Run passes context values as strings.
+func TestBooleanContextValuesCount(t *testing.T) {
+	policy := map[string]any{"Version": "2012-10-17", "Statement": []any{
+		map[string]any{"Effect": "Allow", "Action": "kms:CreateKey", "Resource": "*"},
+		map[string]any{"Effect": "Deny", "Action": "kms:CreateKey", "Resource": "*", "Condition": map[string]any{"Bool": map[string]any{"kms:MultiRegion": "true"}}},
+	}}
+	results, err := Run([]Simulation{New("arn:aws:sts::111111111111:assumed-role/d/s", "kms:CreateKey", "*", "111111111111",
+		map[string]any{"kms:MultiRegion": true}, policy, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if results[0].Result != "ExplicitlyDenied" {
+		t.Errorf("a multi-Region key: %s, want ExplicitlyDenied", results[0].Result)
+	}
+}
