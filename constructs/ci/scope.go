@@ -32,6 +32,7 @@ func (s Scope) tables() []string {
 	n := s.Names
 	return []string{n.TableARN(n.Named("*")), n.TableIndexesARN(n.Named("*")), n.TableARN(n.BlockCounterTable())}
 }
+
 // tableData are the tables with everything their data can be read through:
 // indexes, streams, backups and exports.
 func (s Scope) tableData() []string {
