@@ -53,6 +53,8 @@ func TestCallsNeedTheirAuthorizations(t *testing.T) {
 			[]string{"kms:CreateKey * aws:RequestTag/Project=p", "kms:TagResource * aws:RequestTag/Project=p"}},
 		{Call{Service: "iam", Operation: "PutRolePolicy", Params: `{"RoleName":"r"}`},
 			[]string{"iam:PutRolePolicy arn:aws:iam::111111111111:role/r iam:PermissionsBoundary=arn:aws:iam::111111111111:policy/b"}},
+		{Call{Service: "dynamodb", Operation: "UpdateContributorInsights", Params: `{"TableName":"t","ContributorInsightsAction":"ENABLE"}`},
+			[]string{"iam:CreateServiceLinkedRole arn:aws:iam::111111111111:role/aws-service-role/contributorinsights.dynamodb.amazonaws.com/AWSServiceRoleForDynamoDBCloudWatchContributorInsights iam:AWSServiceName=contributorinsights.dynamodb.amazonaws.com"}},
 		{Call{Service: "monitoring", Operation: "DeleteAlarms", Params: `{"AlarmNames.member.1":"a"}`},
 			[]string{"cloudwatch:DeleteAlarms arn:aws:cloudwatch:us-east-1:111111111111:alarm:a"}},
 		{Call{Service: "s3", Operation: "PutObject", Path: "/bucket/env/terraform.tfstate"},

@@ -1,6 +1,10 @@
 package drill
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
+)
 
 // tableOps are the DynamoDB operations the stacks' deploys and plans make,
 // each authorized on the table it names (TableName, or ResourceArn for tags).
@@ -24,6 +28,13 @@ func dynamodbChecks(c Call, p params, at Place, look Lookup) ([]Check, error) {
 		// The only items a CI role touches are the state lock table's,
 		// encrypted with the state key: DynamoDB decrypts it for the caller.
 		checks = append(checks, keyUse(look.StateKeyARN(), at.via("dynamodb"), "kms:Decrypt")...)
+	}
+	if c.Operation == "UpdateContributorInsights" {
+		// The account's first enabling creates DynamoDB's service-linked role
+		// with the caller's permission.
+		checks = append(checks, Check{Action: "iam:CreateServiceLinkedRole",
+			Resource: names.Env{AccountID: at.AccountID}.ContributorInsightsRoleARN(),
+			Context:  map[string]any{"iam:AWSServiceName": names.ContributorInsightsService}})
 	}
 	// A table encrypted with a customer managed key: the caller's key use
 	// through DynamoDB (AWS KMS Developer Guide, "How Amazon DynamoDB uses AWS KMS").

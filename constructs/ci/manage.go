@@ -28,6 +28,12 @@ func (s Scope) manageStatements() []iamdoc.Statement {
 				{Test: "StringEquals", Variable: "aws:RequestTag/Environment", Values: []string{s.Names.Environment}},
 				{Test: "ForAllValues:StringEquals", Variable: "aws:TagKeys", Values: TagKeys},
 			}},
+		// The first UpdateContributorInsights of an account makes DynamoDB create
+		// its service-linked role, with the caller's permission ("Using IAM with
+		// CloudWatch contributor insights for DynamoDB"): that role only.
+		{Sid: "CreateTheContributorInsightsServiceLinkedRole", Resources: []string{s.Names.ContributorInsightsRoleARN()},
+			Actions: []string{"iam:CreateServiceLinkedRole"},
+			Conditions: []iamdoc.Condition{{Test: "StringEquals", Variable: "iam:AWSServiceName", Values: []string{names.ContributorInsightsService}}}},
 		// An alias is authorized on the alias (here) and on the key (its key policy).
 		{Sid: "ManageTheKeyAlias", Resources: s.aliases(), Actions: []string{"kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"}},
 		{Sid: "ManageTheSaltSecretWithoutReadingIt", Resources: s.secrets(), Actions: []string{

@@ -128,6 +128,16 @@ func (e Env) CIRolePolicy() string { return "scoped-to-" + e.Environment }
 // also the audience GitHub's OIDC tokens carry for STS ("sts").
 func ServicePrincipal(service string) string { return service + ".amazonaws.com" }
 
+// ContributorInsightsService is the service whose service-linked role
+// (AWSServiceRoleForDynamoDBCloudWatchContributorInsights) DynamoDB creates
+// the first time Contributor Insights is enabled in an account.
+const ContributorInsightsService = "contributorinsights.dynamodb.amazonaws.com"
+
+// ContributorInsightsRoleARN is that service-linked role's ARN.
+func (e Env) ContributorInsightsRoleARN() string {
+	return e.GlobalARN("iam", "role/aws-service-role/"+ContributorInsightsService+"/AWSServiceRoleForDynamoDBCloudWatchContributorInsights")
+}
+
 // ARNs.
 
 // ARN is a regional ARN of this account.
