@@ -84,6 +84,7 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 		if !e.IsProduction() {
 			e.State.Lock = config.LockDynamoDB
 			e.Adopt = config.AdoptSettings{Enabled: true, Alarms: []string{adoptedAlarm(e.Name)}, LambdaRoles: true, LambdaBoundary: true}
+			e.GitHubOIDCProvider = config.OIDCProviderExisting
 		}
 		remote[i] = e
 	}

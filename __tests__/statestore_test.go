@@ -350,3 +350,34 @@ func TestGitHubRefAndEnvironmentInTheIAMSimulator(t *testing.T) {
 		}
 	}
 }
+
+// TestAnExistingOIDCProviderIsReadNotCreated: with github_oidc_provider
+// "existing" (the remote-state staging variant), the bootstrap reads the
+// account's provider by its URL and the roles trust it; it creates none
+// (IAM refuses a second provider for the same URL).
+func TestAnExistingOIDCProviderIsReadNotCreated(t *testing.T) {
+	boot := remoteStacks[bootstrapOf("staging")]
+	if n := boot.Count("aws_iam_openid_connect_provider"); n != 0 {
+		t.Errorf("the bootstrap creates %d OIDC providers, want none", n)
+	}
+	var found string
+	for name, body := range boot.Data["aws_iam_openid_connect_provider"] {
+		if body.Str("url") == "https://token.actions.githubusercontent.com" {
+			found = name
+		}
+	}
+	if found == "" {
+		t.Fatal("the bootstrap does not read the GitHub OIDC provider")
+	}
+	for _, role := range []string{"deploy", "plan"} {
+		r := boot.One(t, "aws_iam_role", "name", "phase-mirror-"+role+"-staging")
+		trust := renderPolicy(t, boot, r.Body.Str("assume_role_policy"))
+		principal := fmt.Sprint(trust["Statement"].([]any)[0].(map[string]any)["Principal"])
+		if !strings.Contains(principal, "data.aws_iam_openid_connect_provider."+found+".arn") {
+			t.Errorf("the %s role trusts %s, not the provider read", role, principal)
+		}
+	}
+	if stacks[bootstrapOf("staging")].Count("aws_iam_openid_connect_provider") != 1 {
+		t.Error("with the shipped settings (create) the bootstrap has no OIDC provider")
+	}
+}

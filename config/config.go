@@ -36,6 +36,10 @@ type Environment struct {
 	// GitHubRepository ("owner/name") is the only repository whose workflows
 	// may assume the environment's deploy and plan roles.
 	GitHubRepository string
+	// GitHubOIDCProvider says whether the bootstrap creates the account's
+	// GitHub Actions OIDC provider (OIDCProviderCreate) or reads the one the
+	// account already has (OIDCProviderExisting): IAM allows one per URL.
+	GitHubOIDCProvider string
 	// Adopt takes over the resources the hand-written HCL version created
 	// under the same names (import blocks); off by default.
 	Adopt AdoptSettings
@@ -83,6 +87,12 @@ const (
 	// LockDynamoDB is a DynamoDB lock table made by the state-bootstrap stack
 	// (the backend's dynamodb_table), for teams whose tooling expects one.
 	LockDynamoDB LockMode = "dynamodb"
+)
+
+// The settings values of github_oidc_provider.
+const (
+	OIDCProviderCreate   = "create"
+	OIDCProviderExisting = "existing"
 )
 
 // AdoptSettings selects what a first plan imports instead of creating.

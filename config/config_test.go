@@ -195,6 +195,7 @@ func TestParseRefusesBadInput(t *testing.T) {
 		{name: "s3 state key of another account", mutate: set("state", map[string]any{"backend": "s3", "bucket": "tf-state-bucket", "region": "us-east-1", "kms_key_arn": "arn:aws:kms:us-east-1:999999999999:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"}), field: "state.kms_key_arn", want: "not a key of the environment's account"},
 		{name: "missing github repository", mutate: del("github_repository"), field: "github_repository", want: "required"},
 		{name: "github repository not owner/name", mutate: set("github_repository", "https://github.com/a/b"), field: "github_repository", want: "not owner/name"},
+		{name: "oidc provider neither create nor existing", mutate: set("github_oidc_provider", "reuse"), field: "github_oidc_provider", want: "neither"},
 		{name: "unknown state backend", mutate: set("state", map[string]any{"backend": "gcs"}), field: "state.backend", want: "not a supported backend"},
 		{name: "s3 state without bucket", mutate: set("state", map[string]any{"backend": "s3", "region": "us-east-1"}), field: "state.bucket", want: "missing"},
 		{name: "s3 state with region typo", mutate: set("state", map[string]any{"backend": "s3", "bucket": "tf-state-bucket", "region": "us-east-11"}), field: "state.region", want: "not an AWS region"},

@@ -29,6 +29,7 @@ var fieldDocs = []FieldDoc{
 	{"alert_emails.warning", "list of string", true, "", "as `alert_emails.critical`"},
 	{"deletion_protection", "bool", true, "", "DynamoDB deletion protection; must be `true` in production"},
 	{"github_repository", "string", true, "", "`owner/name`: the only repository whose workflows may assume this environment's deploy and plan roles"},
+	{"github_oidc_provider", "string", false, "`\"create\"`", "`\"create\"`: the bootstrap creates the account's GitHub Actions OIDC provider; `\"existing\"`: it reads the one the account has (IAM allows one per URL: `aws iam list-open-id-connect-providers` lists `.../oidc-provider/token.actions.githubusercontent.com` when there is one)"},
 	{"fp_ingestion_function_name", "string", false, "`<project>-fp-ingestion-<env>`", "Lambda function name (1-64 of `A-Za-z0-9-_`)"},
 	{"calibration_query_function_name", "string", false, "`<project>-calibration-query-<env>`", "as above"},
 	{"salt_rotator_function_name", "string", false, "`<project>-salt-rotator-<env>`", "as above; the three names must differ"},

@@ -33,6 +33,7 @@ type settingsFile struct {
 	SecretRecoveryWindowDays     *int             `json:"secret_recovery_window_days"`
 	State                        *stateFile       `json:"state"`
 	GitHubRepository             *string          `json:"github_repository"`
+	GitHubOIDCProvider           *string          `json:"github_oidc_provider"`
 	Adopt                        *adoptFile       `json:"adopt"`
 }
 

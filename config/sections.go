@@ -151,5 +151,14 @@ func repository(file string, raw settingsFile, e *Environment) error {
 		return &Error{File: file, Field: "github_repository", Problem: fmt.Sprintf("%q is not owner/name", e.GitHubRepository),
 			Fix: "write the GitHub repository as owner/name, e.g. phase-mirror/fp-calibration-infra"}
 	}
-	return nil
+	e.GitHubOIDCProvider = OIDCProviderCreate
+	if raw.GitHubOIDCProvider == nil {
+		return nil
+	}
+	switch e.GitHubOIDCProvider = *raw.GitHubOIDCProvider; e.GitHubOIDCProvider {
+	case OIDCProviderCreate, OIDCProviderExisting:
+		return nil
+	}
+	return &Error{File: file, Field: "github_oidc_provider", Problem: fmt.Sprintf("%q is neither %q nor %q", e.GitHubOIDCProvider, OIDCProviderCreate, OIDCProviderExisting),
+		Fix: `"existing" if aws iam list-open-id-connect-providers lists .../oidc-provider/token.actions.githubusercontent.com in the account, else "create"`}
 }

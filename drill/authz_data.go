@@ -91,7 +91,7 @@ func kmsChecks(c Call, p params, at Place, look Lookup) ([]Check, error) {
 		return with(checks), nil
 	case "DescribeKey":
 		checks := own(c, look.KeyARN(p.str("KeyId")))
-		if id := p.str("KeyId"); strings.HasPrefix(id, "alias/") {
+		if id := p.str("KeyId"); strings.HasPrefix(id, names.AliasPrefix) {
 			ctx["kms:RequestAlias"] = id
 		}
 		return with(checks), nil

@@ -37,6 +37,8 @@ type Props struct {
 	LockTable bool
 	// GitHubRepository is the repository whose workflows may assume the CI roles. Required.
 	GitHubRepository string
+	// ExistingOIDCProvider reads the account's GitHub OIDC provider instead of creating it.
+	ExistingOIDCProvider bool
 	// Functions are the environment's Lambda function names by short name
 	// (access.FPIngestion, access.CalibrationQuery, access.SaltRotator). Required.
 	Functions map[string]string
@@ -123,7 +125,8 @@ func New(scope constructs.Construct, id string, props Props) (*Bootstrap, error)
 		}
 		ciScope.LockTable = b.LockTable.Name()
 	}
-	if b.CI, err = ci.NewRoles(stack, "ci", ci.RolesProps{Scope: ciScope, GitHubRepository: props.GitHubRepository}); err != nil {
+	if b.CI, err = ci.NewRoles(stack, "ci", ci.RolesProps{Scope: ciScope, GitHubRepository: props.GitHubRepository,
+		ExistingOIDCProvider: props.ExistingOIDCProvider}); err != nil {
 		return nil, err
 	}
 	// The roles were created at the stack's root before they moved to access.

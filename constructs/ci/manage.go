@@ -32,7 +32,7 @@ func (s Scope) manageStatements() []iamdoc.Statement {
 		// its service-linked role, with the caller's permission ("Using IAM with
 		// CloudWatch contributor insights for DynamoDB"): that role only.
 		{Sid: "CreateTheContributorInsightsServiceLinkedRole", Resources: []string{s.Names.ContributorInsightsRoleARN()},
-			Actions: []string{"iam:CreateServiceLinkedRole"},
+			Actions:    []string{"iam:CreateServiceLinkedRole"},
 			Conditions: []iamdoc.Condition{{Test: "StringEquals", Variable: "iam:AWSServiceName", Values: []string{names.ContributorInsightsService}}}},
 		// An alias is authorized on the alias (here) and on the key (its key policy).
 		{Sid: "ManageTheKeyAlias", Resources: s.aliases(), Actions: []string{"kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias"}},

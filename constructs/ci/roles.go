@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsiamopenidconnectprovider"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamopenidconnectprovider"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicy"
@@ -47,6 +48,9 @@ type RolesProps struct {
 	Scope Scope
 	// GitHubRepository is "owner/name", the only repository whose workflows may assume the roles. Required.
 	GitHubRepository string
+	// ExistingOIDCProvider reads the account's GitHub OIDC provider instead
+	// of creating it (IAM allows one provider per URL in an account).
+	ExistingOIDCProvider bool
 }
 
 // Roles are the GitHub Actions OIDC provider and the environment's deploy
@@ -56,7 +60,8 @@ type Roles struct {
 	props  RolesProps
 	deploy iamrole.IamRole
 	plan   iamrole.IamRole
-	oidc   iamopenidconnectprovider.IamOpenidConnectProvider
+	// oidcArn is the GitHub OIDC provider's ARN (created or read).
+	oidcArn *string
 	// resources are the managed resources by construct id, for MoveFromStackRoot.
 	resources map[string]cdktf.TerraformResource
 }
@@ -75,11 +80,16 @@ func NewRoles(scope constructs.Construct, id string, props RolesProps) (*Roles, 
 	}
 	c := &Roles{props: props, resources: map[string]cdktf.TerraformResource{}}
 	constructs.NewConstruct_Override(c, scope, jsii.String(id))
-	c.oidc = iamopenidconnectprovider.NewIamOpenidConnectProvider(c, jsii.String("github_oidc"), &iamopenidconnectprovider.IamOpenidConnectProviderConfig{
-		Url:          jsii.String("https://" + GitHubOIDCHost),
-		ClientIdList: jsii.Strings(names.ServicePrincipal("sts")),
-	})
-	c.resources["github_oidc"] = c.oidc
+	if props.ExistingOIDCProvider {
+		c.oidcArn = dataawsiamopenidconnectprovider.NewDataAwsIamOpenidConnectProvider(c, jsii.String("github_oidc"),
+			&dataawsiamopenidconnectprovider.DataAwsIamOpenidConnectProviderConfig{Url: jsii.String("https://" + GitHubOIDCHost)}).Arn()
+	} else {
+		oidc := iamopenidconnectprovider.NewIamOpenidConnectProvider(c, jsii.String("github_oidc"), &iamopenidconnectprovider.IamOpenidConnectProviderConfig{
+			Url:          jsii.String("https://" + GitHubOIDCHost),
+			ClientIdList: jsii.Strings(names.ServicePrincipal("sts")),
+		})
+		c.resources["github_oidc"], c.oidcArn = oidc, oidc.Arn()
+	}
 	n := props.Scope.Names
 	c.deploy = c.role("deploy_role", n.DeployRole(), c.DeployTrust(), DeployStatements(props.Scope),
 		"ListCallsWithoutResourceTypes (ssm:DescribeParameters, logs:DescribeLogGroups, logs:DescribeQueryDefinitions, kms:ListAliases), CreateKeysTaggedForThisEnvironment (a new key has no ARN; conditioned on its tags) and ManageSavedQueries (logs:PutQueryDefinition, logs:DeleteQueryDefinition) have no resource type in IAM; everything else is scoped")
@@ -92,7 +102,7 @@ func (c *Roles) role(id, name string, trust []iamdoc.Condition, statements []iam
 	doc := iamdoc.NewDocument(c, id+"_trust", iamdoc.DocumentProps{Statements: []iamdoc.Statement{{
 		Sid:        "GitHubActionsOfThisRepositoryOnMain",
 		Actions:    []string{"sts:AssumeRoleWithWebIdentity"},
-		Principals: []iamdoc.Principal{{Type: "Federated", Identifiers: []string{*c.oidc.Arn()}}},
+		Principals: []iamdoc.Principal{{Type: "Federated", Identifiers: []string{*c.oidcArn}}},
 		Conditions: trust,
 	}}})
 	r := iamrole.NewIamRole(c, jsii.String(id), &iamrole.IamRoleConfig{

@@ -125,7 +125,7 @@ func (s Scope) readStatements() []iamdoc.Statement {
 		// provider describes the AWS managed key alias/aws/dynamodb to compare
 		// (seen by the drill's recorder): metadata of that one key, by alias.
 		{Sid: "DescribeTheDynamoDBManagedKey", Actions: []string{"kms:DescribeKey"}, Resources: []string{s.Names.KeysARN()},
-			Conditions: []iamdoc.Condition{{Test: "StringEquals", Variable: "kms:RequestAlias", Values: []string{"alias/aws/dynamodb"}}}},
+			Conditions: []iamdoc.Condition{{Test: "StringEquals", Variable: "kms:RequestAlias", Values: []string{names.DynamoDBManagedKeyAlias}}}},
 		// These List/Describe calls have no resource-level permissions in IAM.
 		{Sid: "ListCallsWithoutResourceTypes", Resources: []string{"*"}, Actions: []string{
 			"ssm:DescribeParameters", "logs:DescribeLogGroups", "logs:DescribeQueryDefinitions", "kms:ListAliases",

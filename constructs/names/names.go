@@ -128,6 +128,13 @@ func (e Env) CIRolePolicy() string { return "scoped-to-" + e.Environment }
 // also the audience GitHub's OIDC tokens carry for STS ("sts").
 func ServicePrincipal(service string) string { return service + ".amazonaws.com" }
 
+// AliasPrefix starts every KMS alias name.
+const AliasPrefix = "alias/"
+
+// DynamoDBManagedKeyAlias is the AWS managed key of DynamoDB, which the AWS
+// provider describes when it refreshes a table encrypted with another key.
+const DynamoDBManagedKeyAlias = AliasPrefix + "aws/dynamodb"
+
 // ContributorInsightsService is the service whose service-linked role
 // (AWSServiceRoleForDynamoDBCloudWatchContributorInsights) DynamoDB creates
 // the first time Contributor Insights is enabled in an account.

@@ -29,10 +29,11 @@ func BootstrapProps(env config.Environment) (bootstrap.Props, error) {
 		return bootstrap.Props{}, err
 	}
 	return bootstrap.Props{
-		Names:            n,
-		KeyPrefix:        stateKeyPrefix(env),
-		LockTable:        env.State.Lock == config.LockDynamoDB,
-		GitHubRepository: env.GitHubRepository,
+		Names:                n,
+		KeyPrefix:            stateKeyPrefix(env),
+		LockTable:            env.State.Lock == config.LockDynamoDB,
+		GitHubRepository:     env.GitHubRepository,
+		ExistingOIDCProvider: env.GitHubOIDCProvider == config.OIDCProviderExisting,
 		Functions: map[string]string{
 			access.FPIngestion: fns.FPIngestion, access.CalibrationQuery: fns.CalibrationQuery, access.SaltRotator: fns.SaltRotator,
 		},
