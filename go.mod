@@ -1,6 +1,6 @@
 module github.com/phase-mirror/fp-calibration-infra
 
-go 1.26
+go 1.26.8
 
 require (
 	github.com/aws/aws-lambda-go v1.55.1

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -270,6 +271,31 @@ func TestWorkflowsPassActionlintAndUseOIDC(t *testing.T) {
 	}
 	if !oidc {
 		t.Error("no workflow assumes a role with OIDC")
+	}
+}
+
+// TestEveryBuildUsesOneGoPatchRelease: the rotator's source_code_hash follows
+// the compiler, so every build that feeds a plan uses the same Go: go.mod's
+// go line names a patch release, and every workflow's setup-go takes its
+// version from go.mod (actions/setup-go uses a patch version it finds there
+// as it is). A plan made with one Go and applied after a patch release would
+// otherwise be refused as stale.
+func TestEveryBuildUsesOneGoPatchRelease(t *testing.T) {
+	mod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^go \d+\.\d+\.\d+$`).Match(mod) {
+		t.Error("go.mod's go line names no patch release (go 1.x.y)")
+	}
+	files, _ := filepath.Glob("../.github/workflows/*.yml")
+	for _, f := range files {
+		body, _ := os.ReadFile(f)
+		text := string(body)
+		setups := strings.Count(text, "actions/setup-go@")
+		if pinned := strings.Count(text, "go-version-file: go.mod"); setups != pinned || strings.Contains(text, "go-version:") {
+			t.Errorf("%s: %d setup-go steps, %d take the version from go.mod", filepath.Base(f), setups, pinned)
+		}
 	}
 }
 
