@@ -2,6 +2,7 @@ package drill
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -23,9 +24,21 @@ func TestProductionDrill(t *testing.T) {
 	defer prodEmu.Stop()
 	project := testrepo.Copy(t, "..")
 	sh := newShell(t, project, prodEmu, production.Region)
+	// An account that has a GitHub OIDC provider already (IAM allows one per
+	// URL): with github_oidc_provider "existing" the bootstrap reads it, and
+	// its plan creates none.
+	sh.must("aws", "iam", "create-open-id-connect-provider", "--url", "https://token.actions.githubusercontent.com",
+		"--client-id-list", "sts.amazonaws.com", "--thumbprint-list", strings.Repeat("a", 40))
+	editSettings(t, project, production.Name, func(s map[string]any) { s["github_oidc_provider"] = "existing" })
 	sh.must("go", "run", ".")
-	// The Lambda roles and their boundary are the bootstrap's: applied first.
 	boot := "state-bootstrap-" + production.Name
+	sh.mustTerraform(boot, "init", "-input=false", "-no-color", "-lockfile=readonly")
+	plan := sh.mustTerraform(boot, "plan", "-input=false", "-no-color", "-lock=false")
+	if regexp.MustCompile(`# aws_iam_openid_connect_provider\.\S+ will be created`).MatchString(plan) ||
+		!strings.Contains(plan, ":oidc-provider/token.actions.githubusercontent.com") {
+		t.Errorf("the bootstrap with an existing OIDC provider creates one, or its roles do not trust it:\n%s", tail(plan, 40))
+	}
+	// The Lambda roles and their boundary are the bootstrap's: applied first.
 	bootTargets, _ := targets(t, project, boot)
 	roles := []string{}
 	for _, target := range bootTargets {
@@ -33,7 +46,6 @@ func TestProductionDrill(t *testing.T) {
 			roles = append(roles, target)
 		}
 	}
-	sh.mustTerraform(boot, "init", "-input=false", "-no-color", "-lockfile=readonly")
 	sh.mustTerraform(boot, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, roles...)...)
 	tg, n := targets(t, project, production.Name)
 	sh.mustTerraform(production.Name, "init", "-input=false", "-no-color", "-lockfile=readonly")
