@@ -322,8 +322,19 @@ func bootstrap(t *testing.T, sh *shell, project, boot string, lifecycle *backgro
 		t.Fatalf("%d lifecycle configurations in %s", len(later), boot)
 	}
 	sh.mustTerraform(boot, "init", "-input=false", "-no-color", "-lockfile=readonly")
-	out := sh.mustTerraform(boot, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, first...)...)
-	if m := appliedImporting.FindStringSubmatch(out); m == nil || atoi(m[1])+atoi(m[2]) != n-1 {
+	apply := append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, first...)
+	out, code := sh.terraform(boot, apply...)
+	if m := aliasAlreadyExists.FindStringSubmatch(out); code != 0 && m != nil {
+		// CreateAlias is not idempotent: a call the emulator served but whose
+		// answer the client lost and retried leaves the alias made and not in
+		// the state (seen once in seven drills, under load). The README's
+		// Troubleshooting: import the alias, apply again.
+		sh.mustTerraform(boot, "import", "-input=false", "-no-color", aliasTarget(t, first), m[1])
+		out = sh.mustTerraform(boot, apply...)
+		t.Logf("the bootstrap's CreateAlias answer was lost: %s imported, then applied (README, Troubleshooting)", m[1])
+	} else if code != 0 {
+		t.Fatalf("terraform apply (%s): exit %d\n%s", boot, code, tail(out, 60))
+	} else if m := appliedImporting.FindStringSubmatch(out); m == nil || atoi(m[1])+atoi(m[2]) != n-1 {
 		t.Fatalf("bootstrap imported and added %v, want %d resources:\n%s", m, n-1, tail(out, 20))
 	}
 	bootOut := outputs(sh, boot)
@@ -503,4 +514,18 @@ func lockRace(t *testing.T, sh *shell, serviceTargets []string) {
 	}
 	// That the state still matches the emulator is shown by the plan of the
 	// state commands' step, after both races: one plan instead of three.
+}
+
+// aliasAlreadyExists is Terraform's error for an alias the account has already.
+var aliasAlreadyExists = regexp.MustCompile(`creating KMS Alias \((alias/[^)]+)\): .*AlreadyExistsException`)
+
+// aliasTarget is the address of the one KMS alias among -target arguments.
+func aliasTarget(t *testing.T, targets []string) string {
+	for _, target := range targets {
+		if address, ok := strings.CutPrefix(target, "-target="); ok && strings.HasPrefix(address, "aws_kms_alias.") {
+			return address
+		}
+	}
+	t.Fatal("no KMS alias among the targets")
+	return ""
 }
