@@ -299,6 +299,39 @@ func TestEveryBuildUsesOneGoPatchRelease(t *testing.T) {
 	}
 }
 
+// TestTheTestJobInstallsWhatTheTestsStart: the workflow job that runs the
+// README's test command has every tool the tests start that a GitHub runner
+// lacks installed (moto_server, at the version the drill is tested with) or
+// checked (the aws CLI) by a step before the tests.
+func TestTheTestJobInstallsWhatTheTestsStart(t *testing.T) {
+	raw, err := os.ReadFile("../.github/workflows/infrastructure.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		Jobs map[string]struct {
+			Steps []struct {
+				Run string `yaml:"run"`
+			} `yaml:"steps"`
+		} `yaml:"jobs"`
+	}
+	if err := yaml.Unmarshal(raw, &wf); err != nil {
+		t.Fatal(err)
+	}
+	before := ""
+	for _, s := range wf.Jobs["test"].Steps {
+		if strings.Contains(s.Run, ".ci/run") {
+			break
+		}
+		before += s.Run + "\n"
+	}
+	for tool, step := range map[string]string{"moto_server": `"moto[server]==5.2.1"`, "aws CLI": "aws --version"} {
+		if !strings.Contains(before, step) {
+			t.Errorf("the test job starts the tests without a step that installs or checks the %s (%s)", tool, step)
+		}
+	}
+}
+
 // TestEveryTrivyIgnoreHasAReason: each ignored check in .trivyignore.yaml
 // carries a statement.
 func TestEveryTrivyIgnoreHasAReason(t *testing.T) {

@@ -77,8 +77,8 @@ var handlers = map[string]handler{
 // own is the call's own action on resources.
 func own(c Call, resources ...string) []Check {
 	prefix := c.Service
-	if prefix == "monitoring" {
-		prefix = "cloudwatch"
+	if p, ok := iamPrefix[prefix]; ok {
+		prefix = p
 	}
 	out := []Check{}
 	for _, r := range resources {
