@@ -38,6 +38,8 @@ var (
 	insecureErr    error
 	// unknownAlarmOutdir and unknownAlarmErr are the outcome of adopting an
 	// alarm the staging stack does not have.
+	// scratch holds folders shared by tests for the whole run (terraform's).
+	scratch            string
 	unknownAlarmOutdir string
 	unknownAlarmErr    error
 	// synthResult is what app.Synth reported.
@@ -67,6 +69,7 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 	}
 	defer os.RemoveAll(dir)
 	outdir = filepath.Join(dir, "cdktf.out")
+	scratch = dir
 
 	if envs, err = config.LoadAll("../environments"); err != nil {
 		return 1, err

@@ -16,6 +16,7 @@ import (
 
 	"github.com/phase-mirror/fp-calibration-infra/app"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/datastore"
+	"github.com/phase-mirror/fp-calibration-infra/internal/tier"
 )
 
 // offlineOverride makes a stack plannable with no AWS account: fake
@@ -59,25 +60,30 @@ func terraformEnv(t *testing.T) []string {
 // and adds the offline override.
 func workdir(t *testing.T, stack string, edit func(raw []byte) []byte) string {
 	t.Helper()
-	src := filepath.Join(outdir, "stacks", stack)
 	dst := t.TempDir()
-	if err := os.CopyFS(dst, os.DirFS(src)); err != nil {
+	if err := copyStack(dst, stack, edit); err != nil {
 		t.Fatal(err)
+	}
+	return dst
+}
+
+// copyStack copies a synthesized stack folder into dst, edits its JSON and
+// adds the offline override.
+func copyStack(dst, stack string, edit func(raw []byte) []byte) error {
+	if err := os.CopyFS(dst, os.DirFS(filepath.Join(outdir, "stacks", stack))); err != nil {
+		return err
 	}
 	if edit != nil {
 		path := filepath.Join(dst, "cdk.tf.json")
 		raw, err := os.ReadFile(path)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		if err := os.WriteFile(path, edit(raw), 0o644); err != nil {
-			t.Fatal(err)
+			return err
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dst, "offline_override.tf.json"), []byte(offlineOverride), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dst
+	return os.WriteFile(filepath.Join(dst, "offline_override.tf.json"), []byte(offlineOverride), 0o644)
 }
 
 func terraform(t *testing.T, dir string, args ...string) (string, error) {
@@ -120,78 +126,111 @@ type Plan struct {
 	} `json:"prior_state"`
 }
 
-// planOnce holds one stack's offline plan, computed once and shared by tests.
-type planOnce struct {
-	once sync.Once
+// once holds a result computed once per stack and shared by tests.
+type once[T any] struct {
+	sync.Once
+	val T
+	err error
+}
+
+// perStack returns the result of compute for stack, computed once.
+func perStack[T any](mu *sync.Mutex, m map[string]*once[T], stack string, compute func() (T, error)) (T, error) {
+	mu.Lock()
+	o, ok := m[stack]
+	if !ok {
+		o = &once[T]{}
+		m[stack] = o
+	}
+	mu.Unlock()
+	o.Do(func() { o.val, o.err = compute() })
+	return o.val, o.err
+}
+
+// offlinePlanResult is one stack's offline plan.
+type offlinePlanResult struct {
 	plan *Plan
 	raw  string // terraform show -json output
-	lock string // the lock file after init
-	err  error
 }
 
 var (
-	plansMu sync.Mutex
-	plans   = map[string]*planOnce{}
+	stacksMu  sync.Mutex
+	validated = map[string]*once[string]{}            // stack -> its initialized, validated folder
+	plans     = map[string]*once[offlinePlanResult]{} // stack -> its offline plan
 	// terraformSlots bounds concurrent terraform runs: each loads the AWS
 	// provider (measured: ~620 MiB, plus ~220 MiB for terraform itself), so
 	// one at a time keeps the test command's peak memory within budget.
 	terraformSlots = make(chan struct{}, 1)
+	// validateSlots: init and validate load the provider's schema only
+	// (measured: ~310 MiB peak), two at a time.
+	validateSlots = make(chan struct{}, 2)
 )
 
-// offlinePlan initializes, validates and plans a synthesized stack offline
-// against the real AWS provider; it is computed once per stack and shared.
-// Different stacks may plan in parallel.
+// offlineValidated is a copy of a synthesized stack, initialized with the
+// committed lock file and validated offline against the real AWS provider's
+// schema; done once per stack (in a folder that lives as long as the test
+// binary) and shared: the plan of the full tier continues in it.
+func offlineValidated(t *testing.T, stack string) string {
+	t.Helper()
+	dir, err := perStack(&stacksMu, validated, stack, func() (string, error) {
+		validateSlots <- struct{}{}
+		defer func() { <-validateSlots }()
+		dir, err := os.MkdirTemp(scratch, stack+"-")
+		if err != nil {
+			return "", err
+		}
+		if err := copyStack(dir, stack, nil); err != nil {
+			return "", err
+		}
+		for _, args := range [][]string{{"init", "-input=false", "-no-color", "-lockfile=readonly"}, {"validate", "-no-color"}} {
+			if out, err := terraform(t, dir, args...); err != nil {
+				return "", fmt.Errorf("%s: terraform %s: %v\n%s", stack, strings.Join(args, " "), err, out)
+			}
+		}
+		return dir, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// offlinePlan plans a validated stack offline (full tier: a plan loads the
+// provider and evaluates every resource); computed once per stack and shared.
 func offlinePlan(t *testing.T, stack string) *Plan {
 	t.Helper()
-	plansMu.Lock()
-	p, ok := plans[stack]
-	if !ok {
-		p = &planOnce{}
-		plans[stack] = p
-	}
-	plansMu.Unlock()
-	p.once.Do(func() { p.plan, p.raw, p.lock, p.err = runOfflinePlan(t, stack) })
-	if p.err != nil {
-		t.Fatal(p.err)
-	}
-	return p.plan
+	return offlinePlanOf(t, stack).plan
 }
 
 // offlinePlanJSON is the raw plan JSON of a stack.
 func offlinePlanJSON(t *testing.T, stack string) string {
 	t.Helper()
-	offlinePlan(t, stack)
-	plansMu.Lock()
-	defer plansMu.Unlock()
-	return plans[stack].raw
+	return offlinePlanOf(t, stack).raw
 }
 
-func runOfflinePlan(t *testing.T, stack string) (*Plan, string, string, error) {
-	terraformSlots <- struct{}{}
-	defer func() { <-terraformSlots }()
-	dir := workdir(t, stack, nil)
-	for _, args := range [][]string{
-		{"init", "-input=false", "-no-color", "-lockfile=readonly"},
-		{"validate", "-no-color"},
-		{"plan", "-input=false", "-no-color", "-lock=false", "-out=offline.tfplan"},
-	} {
-		if out, err := terraform(t, dir, args...); err != nil {
-			return nil, "", "", fmt.Errorf("%s: terraform %s: %v\n%s", stack, strings.Join(args, " "), err, out)
+func offlinePlanOf(t *testing.T, stack string) offlinePlanResult {
+	t.Helper()
+	tier.Full(t, "a terraform plan of "+stack+" loads the provider and evaluates every resource")
+	dir := offlineValidated(t, stack)
+	res, err := perStack(&stacksMu, plans, stack, func() (offlinePlanResult, error) {
+		terraformSlots <- struct{}{}
+		defer func() { <-terraformSlots }()
+		if out, err := terraform(t, dir, "plan", "-input=false", "-no-color", "-lock=false", "-out=offline.tfplan"); err != nil {
+			return offlinePlanResult{}, fmt.Errorf("%s: terraform plan: %v\n%s", stack, err, out)
 		}
-	}
-	lock, err := os.ReadFile(filepath.Join(dir, app.LockFileName))
+		raw, err := terraform(t, dir, "show", "-json", "offline.tfplan")
+		if err != nil {
+			return offlinePlanResult{}, fmt.Errorf("%s: terraform show: %v\n%s", stack, err, raw)
+		}
+		var p Plan
+		if err := json.Unmarshal([]byte(raw), &p); err != nil {
+			return offlinePlanResult{}, fmt.Errorf("plan JSON of %s: %w", stack, err)
+		}
+		return offlinePlanResult{&p, raw}, nil
+	})
 	if err != nil {
-		return nil, "", "", err
+		t.Fatal(err)
 	}
-	raw, err := terraform(t, dir, "show", "-json", "offline.tfplan")
-	if err != nil {
-		return nil, "", "", fmt.Errorf("%s: terraform show: %v\n%s", stack, err, raw)
-	}
-	var p Plan
-	if err := json.Unmarshal([]byte(raw), &p); err != nil {
-		return nil, "", "", fmt.Errorf("plan JSON of %s: %w", stack, err)
-	}
-	return &p, raw, string(lock), nil
+	return res
 }
 
 // offlineStacks are the stacks the deploy drill does not apply (production and
@@ -248,6 +287,7 @@ func TestStacksValidateAndPlanOffline(t *testing.T) {
 // TestPlanCatchesAGSIWithoutAttributeDefinition proves the harness catches what
 // `terraform validate` cannot: a GSI whose key has no attribute definition.
 func TestPlanCatchesAGSIWithoutAttributeDefinition(t *testing.T) {
+	tier.Full(t, "a terraform plan of a broken copy of a stack")
 	t.Parallel() // terraform only
 	stack := StackNames()[0]
 	broken := func(raw []byte) []byte {
@@ -415,24 +455,32 @@ func TestTheNonceNeverReachesAPlan(t *testing.T) {
 	}
 }
 
+// TestStacksValidateOffline: every stack initializes with its committed
+// lock file and validates against the real AWS provider's schema, offline.
+func TestStacksValidateOffline(t *testing.T) {
+	for _, name := range AllStackNames() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel() // terraform only; jsii was closed by TestMain
+			offlineValidated(t, name)
+		})
+	}
+}
+
 // TestInitNeverChangesALockFile: every stack has its committed lock file, and
 // init with -lockfile=readonly leaves it byte for byte as committed.
 func TestInitNeverChangesALockFile(t *testing.T) {
-	for _, name := range offlineStacks() { // the drill inits the others with -lockfile=readonly
+	for _, name := range AllStackNames() {
 		committed, err := os.ReadFile(filepath.Join("..", "locks", name, app.LockFileName))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		offlinePlan(t, name) // init ran in a copy of the synthesized stack
 		published, err := os.ReadFile(filepath.Join(outdir, "stacks", name, app.LockFileName))
 		if err != nil || string(published) != string(committed) {
 			t.Errorf("%s: the synthesized stack does not carry the committed lock file (%v)", name, err)
 		}
-		plansMu.Lock()
-		after := plans[name].lock
-		plansMu.Unlock()
-		if after != string(committed) {
-			t.Errorf("%s: init changed the lock file:\n%s", name, after)
+		after, err := os.ReadFile(filepath.Join(offlineValidated(t, name), app.LockFileName)) // init ran there
+		if err != nil || string(after) != string(committed) {
+			t.Errorf("%s: init changed the lock file (%v):\n%s", name, err, after)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"bytes"
+	"github.com/phase-mirror/fp-calibration-infra/internal/tier"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -83,6 +84,7 @@ func lastLine(out string) string {
 // every command of the README and help that needs no AWS account, in the
 // order a new user would, and checks what each leaves behind.
 func TestEveryNoAWSCommandOfTheReadmeWorksFromACleanClone(t *testing.T) {
+	tier.Full(t, "every command on a clean clone: real syntheses, terraform init/validate/plan, trivy (minutes)")
 	dir := cleanClone(t)
 	stacksDir := filepath.Join(dir, "cdktf.out", "stacks")
 	var policySummary string // the rules' summary line of `go run .`
@@ -185,6 +187,19 @@ func TestEveryNoAWSCommandOfTheReadmeWorksFromACleanClone(t *testing.T) {
 			if err != nil || !bytes.Equal(committed, updated) {
 				t.Errorf("%s: update-locks.sh changed the lock file of an unchanged provider (%v)", name, err)
 			}
+		}
+	})
+	t.Run("scripts/bench.sh", func(t *testing.T) {
+		// The synthesis row only (the test tiers' rows run the test command
+		// itself, minutes a run), one run; a bad run count is refused.
+		// Its exit is 1 when a row is over budget: a budget is the benchmark's
+		// verdict on a quiet machine, never a test's.
+		out, code := run(t, dir, []string{"BENCH_TIERS=none"}, "bash", "scripts/bench.sh", "1")
+		if code > 1 || !regexp.MustCompile(`(?m)^synthesis of all stacks / floor +[0-9.]+ x +budget +1\.20 x +(ok|OVER)$`).MatchString(out) {
+			t.Errorf("bench.sh: exit %d, no synthesis row:\n%s", code, out)
+		}
+		if out, code := run(t, dir, nil, "bash", "scripts/bench.sh", "many"); code != 2 || !strings.Contains(out, "error: runs 'many' is not a positive whole number") {
+			t.Errorf("bench.sh many: exit %d\n%s", code, out)
 		}
 	})
 	t.Run("scripts/plan.sh without credentials", func(t *testing.T) {

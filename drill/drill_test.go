@@ -3,6 +3,7 @@ package drill
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,7 +15,11 @@ import (
 	"testing"
 
 	"github.com/phase-mirror/fp-calibration-infra/config"
+	"github.com/phase-mirror/fp-calibration-infra/internal/tier"
 )
+
+// needsEmulator skips an emulator test in the inner loop (go test -short).
+func needsEmulator(t *testing.T) { tier.Full(t, "applies on the AWS emulator") }
 
 // Filled by TestMain.
 var (
@@ -33,12 +38,25 @@ func TestMain(m *testing.M) {
 }
 
 func setUp(m *testing.M) (int, error) {
+	flag.Parse()
+	// The drill takes 7-8 minutes on a quiet 2-core machine, close to go
+	// test's default 10-minute timeout when other packages test beside it:
+	// with the default, it gets 25 minutes (an explicit -timeout other than
+	// 10m is kept).
+	if t := flag.Lookup("test.timeout"); t != nil && t.Value.String() == "10m0s" {
+		if err := t.Value.Set("25m"); err != nil {
+			return 1, err
+		}
+	}
 	var err error
 	if staging, err = config.LoadFile("../environments/staging.json"); err != nil {
 		return 1, err
 	}
 	if production, err = config.LoadFile("../environments/production.json"); err != nil {
 		return 1, err
+	}
+	if testing.Short() { // the inner loop: the drill's unit tests only, no emulator
+		return m.Run(), nil
 	}
 	work, err := os.MkdirTemp("", "fp-calibration-drill-")
 	if err != nil {

@@ -91,6 +91,7 @@ var probes = map[string]func(t *testing.T, cli func(args ...string) (string, boo
 // leaves out fails on the emulator as Exclusions says, and every listed type
 // has a probe, so the list cannot grow without proof or outlive its reason.
 func TestEveryExclusionIsRefusedByTheEmulator(t *testing.T) {
+	needsEmulator(t)
 	cli := func(args ...string) (string, bool) {
 		cmd := exec.Command("aws", args...)
 		cmd.Env = append(withoutAWS(os.Environ()), append(emu.Env(staging.Region), "AWS_MAX_ATTEMPTS=1")...)

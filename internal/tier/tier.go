@@ -1,0 +1,14 @@
+// Package tier marks the tests of the full tier: `go test -short` is the
+// inner loop (no emulator, no terraform plan, no clean-clone user paths);
+// `go test` without -short runs everything.
+package tier
+
+import "testing"
+
+// Full skips t under -short, saying why it belongs to the full tier only.
+func Full(t testing.TB, why string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("full tier only (go test without -short): " + why)
+	}
+}

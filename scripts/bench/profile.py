@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Per-step profile of a `go test` run: where the wall time, CPU and memory go.
+
+Usage: scripts/bench/profile.py [go test arguments...]
+  e.g. scripts/bench/profile.py -count=1 ./drill
+       scripts/bench/profile.py -short -count=1 ./... ./__tests__
+
+Runs `go test -json <arguments>` and samples its process tree from /proc
+every 0.2 s (Linux). Prints:
+  - by command kind (terraform, jsii/Node, moto, aws CLI, go build, test
+    binaries, other): processes started, user+sys CPU seconds, peak RSS of
+    one process, and the peak RSS of all processes of that kind at once;
+  - the whole tree's wall time, CPU seconds and peak RSS;
+  - the slowest tests and subtests (steps of the drill) by wall time.
+CPU is read from each process's last sample, so processes shorter than a
+sampling interval are undercounted; the totals line adds the children's CPU
+that the kernel reports to the root process when it exits.
+"""
+import json
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+
+KINDS = [
+    ("terraform", lambda c: os.path.basename(c[0]).startswith("terraform")),
+    ("jsii/Node", lambda c: os.path.basename(c[0]) in ("node", "npm", "npx")),
+    ("moto", lambda c: any("moto_server" in a for a in c[:3])),
+    ("aws CLI", lambda c: any(os.path.basename(a) == "aws" for a in c[:2])),
+    ("go build", lambda c: os.path.basename(c[0]) in ("go", "compile", "link", "asm", "cgo", "vet")),
+    ("test binary", lambda c: c[0].endswith(".test")),
+    ("trivy", lambda c: os.path.basename(c[0]) == "trivy"),
+]
+TICK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def kind_of(cmd):
+    for name, match in KINDS:
+        if cmd and match(cmd):
+            return name
+    return "other"
+
+
+def snapshot():
+    """pid -> (ppid, cmdline, cpu seconds, rss bytes) of every process."""
+    procs = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        ppid, utime, stime, rss = int(fields[1]), int(fields[11]), int(fields[12]), int(fields[21])
+        procs[int(pid)] = (ppid, cmd, (utime + stime) / TICK, rss * PAGE)
+    return procs
+
+
+def descendants(procs, root):
+    children = {}
+    for pid, (ppid, *_rest) in procs.items():
+        children.setdefault(ppid, []).append(pid)
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def main():
+    args = sys.argv[1:] or ["-count=1", "./...", "./__tests__"]
+    root_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    started = time.time()
+    proc = subprocess.Popen(["go", "test", "-json", *args], cwd=root_dir, stdout=subprocess.PIPE, text=True)
+    seen = {}  # pid -> [kind, cpu, peak rss]
+    peaks = {"total": 0}
+    events = []
+
+    def reader():
+        for line in proc.stdout:
+            try:
+                events.append(json.loads(line))
+            except ValueError:
+                pass
+
+    t = threading.Thread(target=reader)
+    t.start()
+    while proc.poll() is None:
+        procs = snapshot()
+        now = {}
+        for pid in descendants(procs, proc.pid):
+            if pid not in procs:
+                continue
+            _, cmd, cpu, rss = procs[pid]
+            entry = seen.setdefault(pid, [kind_of(cmd), 0.0, 0])
+            entry[1], entry[2] = max(entry[1], cpu), max(entry[2], rss)
+            now[entry[0]] = now.get(entry[0], 0) + rss
+        for kind, rss in now.items():
+            peaks[kind] = max(peaks.get(kind, 0), rss)
+        peaks["total"] = max(peaks["total"], sum(now.values()))
+        time.sleep(0.2)
+    t.join()
+    wall = time.time() - started
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+
+    mib = lambda b: b / 2**20
+    print(f"go test {' '.join(args)}: exit {proc.returncode}")
+    print(f"{'command kind':<14}{'processes':>10}{'CPU s':>9}{'peak MiB (one)':>16}{'peak MiB (all)':>16}")
+    by_kind = {}
+    for kind, cpu, rss in seen.values():
+        k = by_kind.setdefault(kind, [0, 0.0, 0])
+        k[0], k[1], k[2] = k[0] + 1, k[1] + cpu, max(k[2], rss)
+    for kind, (n, cpu, rss) in sorted(by_kind.items(), key=lambda kv: -kv[1][1]):
+        print(f"{kind:<14}{n:>10}{cpu:>9.1f}{mib(rss):>16.0f}{mib(peaks.get(kind, 0)):>16.0f}")
+    print(f"{'whole tree':<14}{len(seen):>10}{children.ru_utime + children.ru_stime:>9.1f}{'':>16}{mib(peaks['total']):>16.0f}   wall {wall:.1f} s")
+
+    steps = [(e.get("Elapsed", 0), e["Package"].rsplit("/", 1)[-1], e["Test"], e["Action"])
+             for e in events if e.get("Test") and e.get("Action") in ("pass", "fail", "skip")]
+    packages = [(e.get("Elapsed", 0), e["Package"].rsplit("/", 1)[-1], e["Action"])
+                for e in events if not e.get("Test") and e.get("Action") in ("pass", "fail")]
+    print("\npackages by wall time (they run in parallel):")
+    for el, pkg, action in sorted(packages, reverse=True)[:6]:
+        print(f"  {el:7.1f} s  {pkg} ({action})")
+    print("slowest tests and steps:")
+    for el, pkg, test, action in sorted(steps, reverse=True)[:25]:
+        print(f"  {el:7.1f} s  {pkg} {test}{'' if action == 'pass' else ' (' + action + ')'}")
+    return proc.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
