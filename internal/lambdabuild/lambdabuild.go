@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"time"
 )
 
@@ -29,11 +31,44 @@ type Package struct {
 var zipTime = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Build compiles the main package importPath for linux/arm64 (provided.al2023)
-// as "bootstrap" and zips it into dir/<name>.zip.
+// as "bootstrap" and zips it into dir/<name>.zip, with exactly the Go release
+// of the main module's go line (go 1.x.y): the bytes, and so the plan's
+// source_code_hash, do not follow whichever Go the machine has (a newer local
+// Go would otherwise be used). Go fetches that release from the module proxy
+// once when the machine has another.
 func Build(importPath, dir, name string) (Package, error) {
+	toolchain, err := moduleToolchain()
+	if err != nil {
+		return Package{}, err
+	}
+	return build(importPath, dir, name, "GOTOOLCHAIN="+toolchain)
+}
+
+// goLine is go.mod's go line with a patch release.
+var goLine = regexp.MustCompile(`(?m)^go (\d+\.\d+\.\d+)\s*$`)
+
+// moduleToolchain is the toolchain of the main module's go line ("go1.26.8").
+func moduleToolchain() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	mod, err := os.ReadFile(strings.TrimSpace(string(out)))
+	if err != nil {
+		return "", fmt.Errorf("the main module's go.mod: %w", err)
+	}
+	m := goLine.FindSubmatch(mod)
+	if m == nil {
+		return "", fmt.Errorf("%s: its go line names no patch release (go 1.x.y): the Lambda package would follow the machine's Go", strings.TrimSpace(string(out)))
+	}
+	return "go" + string(m[1]), nil
+}
+
+// build is Build with extra environment (the toolchain).
+func build(importPath, dir, name string, env ...string) (Package, error) {
 	bin := filepath.Join(dir, name+".bootstrap")
 	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o", bin, importPath)
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=-mod=readonly")
+	cmd.Env = append(append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=-mod=readonly"), env...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return Package{}, fmt.Errorf("build Lambda %s: %v\n%s", importPath, err, out)
 	}

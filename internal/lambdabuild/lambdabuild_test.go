@@ -3,7 +3,12 @@ package lambdabuild
 import (
 	"archive/zip"
 	"bytes"
+	"fmt"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -49,4 +54,70 @@ func TestBuildIsReproducible(t *testing.T) {
 	if first.Size < 1<<20 {
 		t.Errorf("package is %d bytes: too small to hold the function", first.Size)
 	}
+}
+
+// TestAGoPatchReleaseOfTheMachineDoesNotMoveTheHash: a machine whose Go is
+// another patch release (the next one, fetched from the module proxy; the one
+// before when there is no next yet) builds the same package as the module's
+// release, so a plan made on one runner stays valid on the next. Without the
+// pin a newer Go builds other bytes (a plan would show the rotator changed);
+// an older one refuses the module.
+func TestAGoPatchReleaseOfTheMachineDoesNotMoveTheHash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("full tier only (go test without -short): fetches and runs another Go release")
+	}
+	const pkg = "github.com/phase-mirror/fp-calibration-infra/lambda/saltrotator"
+	pinned, err := moduleToolchain()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var major, minor, patch int
+	if _, err := fmt.Sscanf(pinned, "go%d.%d.%d", &major, &minor, &patch); err != nil {
+		t.Fatal(err)
+	}
+	// The other release's go command, as a machine that has it would run it.
+	other, otherRoot, newer := fmt.Sprintf("go%d.%d.%d", major, minor, patch+1), "", true
+	if otherRoot, err = goroot(other); err != nil {
+		if patch == 0 {
+			t.Fatalf("no release next to %s: %v", pinned, err)
+		}
+		other, newer = fmt.Sprintf("go%d.%d.%d", major, minor, patch-1), false
+		if otherRoot, err = goroot(other); err != nil {
+			t.Fatalf("fetching %s from the module proxy: %v", other, err)
+		}
+	}
+	reference, err := Build(pkg, t.TempDir(), "rotator") // on this machine's Go
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", filepath.Join(otherRoot, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+
+	onOther, err := Build(pkg, t.TempDir(), "rotator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if onOther.SHA256 != reference.SHA256 {
+		t.Errorf("Build on a machine with %s: %s, with %s: %s", other, onOther.SHA256, pinned, reference.SHA256)
+	}
+	unpinned, err := build(pkg, t.TempDir(), "rotator", "GOTOOLCHAIN=local")
+	switch {
+	case newer && err != nil:
+		t.Fatal(err)
+	case newer && unpinned.SHA256 == reference.SHA256:
+		t.Errorf("%s and %s build the same package: the pin proves nothing here", other, pinned)
+	case !newer && (err == nil || !strings.Contains(err.Error(), "requires go >= ")):
+		t.Errorf("%s built the module unpinned: %v", other, err)
+	}
+}
+
+// goroot is the GOROOT of a Go release, fetched from the module proxy when
+// the machine lacks it.
+func goroot(release string) (string, error) {
+	cmd := exec.Command("go", "env", "GOROOT")
+	cmd.Env = append(os.Environ(), "GOTOOLCHAIN="+release)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("%v: %s", err, out)
+	}
+	return strings.TrimSpace(string(out)), nil
 }
