@@ -4,7 +4,7 @@
 # named <table>-restored-<yyyymmddThhmmssZ>, encrypted with the environment's
 # key, and waits until it is ACTIVE. The source table is not touched, and
 # Terraform does not manage the new table: switching the application over is
-# the runbook's job (README, Restoring a table).
+# the runbook's job (docs/operations.md, Restoring a table).
 #   <table> a table name of the environment (its *_table_name outputs)
 #   <time>  UTC, as 2026-12-01T09:30:00Z, within the table's recovery window
 set -euo pipefail
@@ -40,4 +40,4 @@ aws dynamodb restore-table-to-point-in-time \
   --query 'TableDescription.TableStatus' --output text
 aws dynamodb wait table-exists --table-name "$target"
 echo "restore: $target is $(aws dynamodb describe-table --table-name "$target" --query Table.TableStatus --output text)"
-echo "restore: next: compare it with $table, then follow README, Restoring a table (switch-over); Terraform does not manage $target"
+echo "restore: next: compare it with $table, then follow docs/operations.md, Restoring a table (switch-over); Terraform does not manage $target"
