@@ -39,7 +39,7 @@ func noCredentials(t *testing.T) []string {
 		"AWS_CONFIG_FILE=" + empty, "AWS_SHARED_CREDENTIALS_FILE=" + empty, "AWS_EC2_METADATA_DISABLED=true"}
 }
 
-// run runs a command of the README or help in dir, as a user would.
+// run runs a command of the docs or help in dir, as a user would.
 func run(t *testing.T, dir string, env []string, name string, args ...string) (string, int) {
 	t.Helper()
 	return runIn(t, dir, "", env, name, args...)
@@ -79,7 +79,7 @@ func lastLine(out string) string {
 }
 
 // TestEveryNoAWSCommandOfTheReadmeWorksFromACleanClone runs, on a clean copy,
-// every command of the README and help that needs no AWS account, in the
+// every command of the README, docs/ and help that needs no AWS account, in the
 // order a new user would, and checks what each leaves behind.
 func TestEveryNoAWSCommandOfTheReadmeWorksFromACleanClone(t *testing.T) {
 	dir := cleanClone(t)
