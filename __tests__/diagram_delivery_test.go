@@ -13,8 +13,9 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/internal/mermaid"
 )
 
-// workflowJob is what the delivery diagram reads of a GitHub Actions job.
+// workflowJob is what the tests read of a GitHub Actions job.
 type workflowJob struct {
+	Permissions map[string]string `yaml:"permissions"`
 	Needs       any               `yaml:"needs"`
 	Uses        string            `yaml:"uses"`
 	With        map[string]string `yaml:"with"`
@@ -25,6 +26,8 @@ type workflowJob struct {
 		} `yaml:"matrix"`
 	} `yaml:"strategy"`
 	Steps []struct {
+		ID   string            `yaml:"id"`
+		If   string            `yaml:"if"`
 		Uses string            `yaml:"uses"`
 		With map[string]string `yaml:"with"`
 		Run  string            `yaml:"run"`

@@ -6,16 +6,17 @@ import (
 )
 
 func TestSlugIsGitHubs(t *testing.T) {
-	for title, want := range map[string]string{
-		"After a deploy: `scripts/smoke.sh <env>`":                     "after-a-deploy-scriptssmokesh-env",
-		"First-time bootstrap (once per account)":                      "first-time-bootstrap-once-per-account",
-		"The stacks: what `go run .` produces":                         "the-stacks-what-go-run--produces",
-		"Restoring a table: `scripts/restore.sh <env> <table> <time>`": "restoring-a-table-scriptsrestoresh-env-table-time",
-		"CI roles and their bound":                                     "ci-roles-and-their-bound",
-		"[Linked](x.md) title":                                         "linked-title",
-	} {
-		if got := Slug(title); got != want {
-			t.Errorf("Slug(%q) = %q, want %q", title, got, want)
+	cases := []struct{ title, want string }{
+		{"After a deploy: `scripts/smoke.sh <env>`", "after-a-deploy-scriptssmokesh-env"},
+		{"First-time bootstrap (once per account)", "first-time-bootstrap-once-per-account"},
+		{"The stacks: what `go run .` produces", "the-stacks-what-go-run--produces"},
+		{"Restoring a table: `scripts/restore.sh <env> <table> <time>`", "restoring-a-table-scriptsrestoresh-env-table-time"},
+		{"CI roles and their bound", "ci-roles-and-their-bound"},
+		{"[Linked](x.md) title", "linked-title"},
+	}
+	for _, c := range cases {
+		if got := Slug(c.title); got != c.want {
+			t.Errorf("Slug(%q) = %q, want %q", c.title, got, c.want)
 		}
 	}
 }
