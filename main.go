@@ -17,15 +17,28 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stderr); err != nil {
+	if err := run(os.Args[1:], notesTo(os.Getenv("CDKTF_OUTDIR"))); err != nil {
 		fmt.Fprintln(os.Stderr, "error: "+err.Error())
 		os.Exit(1)
 	}
 }
 
-func run(args []string, stderr io.Writer) error {
+// notesTo is where warnings and the rules' summary go: stderr, except when the
+// cdktf CLI runs the program (it sets CDKTF_OUTDIR), which labels every line
+// of its app's stderr "[ERROR]", on success too; there they go to stdout,
+// which it prints as is. Errors always go to stderr.
+func notesTo(cdktfOutdir string) io.Writer {
+	if cdktfOutdir != "" {
+		return os.Stdout
+	}
+	return os.Stderr
+}
+
+// run synthesizes; notes receives warnings, suppressed findings and the
+// rules' summary.
+func run(args []string, notes io.Writer) error {
 	flags := flag.NewFlagSet("fp-calibration-infra", flag.ContinueOnError)
-	flags.SetOutput(stderr)
+	flags.SetOutput(notes)
 	settingsDir := flags.String("settings", "environments", "folder holding <environment>.json settings files")
 	outdir := flags.String("out", "", "output folder (default: $CDKTF_OUTDIR, else cdktf.out)")
 	locks := flags.String("locks", "locks", "folder holding <stack>/.terraform.lock.hcl, copied into each synthesized stack")
@@ -42,16 +55,16 @@ func run(args []string, stderr io.Writer) error {
 	}
 	for _, env := range envs {
 		for _, w := range env.Warnings {
-			fmt.Fprintln(stderr, "warning: "+w)
+			fmt.Fprintln(notes, "warning: "+w)
 		}
 	}
 	res, err := app.Synth(app.Options{Outdir: *outdir, Locks: *locks, HCLDir: *hcl}, envs)
 	for _, s := range res.Policy.Suppressed {
-		fmt.Fprintln(stderr, "policy: "+s.String())
+		fmt.Fprintln(notes, "policy: "+s.String())
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "policy: %d rules, %d checks passed, %d suppressed, 0 findings\n", len(policy.Rules), res.Policy.Checked-len(res.Policy.Suppressed), len(res.Policy.Suppressed))
+	fmt.Fprintf(notes, "policy: %d rules, %d checks passed, %d suppressed, 0 findings\n", len(policy.Rules), res.Policy.Checked-len(res.Policy.Suppressed), len(res.Policy.Suppressed))
 	return nil
 }

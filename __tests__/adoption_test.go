@@ -7,11 +7,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/phase-mirror/fp-calibration-infra/config"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/service"
 )
 
 // adoptedAlarm is the alarm the tests' staging settings list in adopt.alarms.
 func adoptedAlarm(env string) string { return "phase-mirror-anonymization-errors-" + env }
+
+// adoptedLogGroups are the log groups the tests' settings list in
+// adopt.log_groups: both application functions ran.
+func adoptedLogGroups(e config.Environment) []string {
+	return []string{"/aws/lambda/" + e.Functions.FPIngestion, "/aws/lambda/" + e.Functions.CalibrationQuery}
+}
 
 // TestShippedSettingsImportNothing: adoption is off by default.
 func TestShippedSettingsImportNothing(t *testing.T) {
@@ -26,8 +33,8 @@ func TestShippedSettingsImportNothing(t *testing.T) {
 }
 
 // TestAdoptionImportsWhatTheHCLVersionCreated: with adopt.enabled, the stack
-// imports exactly the resources the facts file names (and the Lambda log
-// groups the runtime created, and the listed alarm), each by the id its
+// imports exactly the resources the facts file names (and the listed Lambda
+// log groups and alarm), each by the id its
 // resource type is imported with, into a resource of the stack.
 func TestAdoptionImportsWhatTheHCLVersionCreated(t *testing.T) {
 	env := "staging"

@@ -83,7 +83,7 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 			KeyPrefix: config.DefaultStateKeyPrefix, KMSKeyArn: "arn:aws:kms:" + e.Region + ":" + e.AccountID + ":key/" + fakeKeyID}
 		if !e.IsProduction() {
 			e.State.Lock = config.LockDynamoDB
-			e.Adopt = config.AdoptSettings{Enabled: true, Alarms: []string{adoptedAlarm(e.Name)}, LambdaRoles: true, LambdaBoundary: true}
+			e.Adopt = config.AdoptSettings{Enabled: true, Alarms: []string{adoptedAlarm(e.Name)}, LogGroups: adoptedLogGroups(e), LambdaRoles: true, LambdaBoundary: true}
 			e.GitHubOIDCProvider = config.OIDCProviderExisting
 		}
 		remote[i] = e

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -107,7 +108,24 @@ func TestEveryNoAWSCommandOfTheReadmeWorksFromACleanClone(t *testing.T) {
 		}
 	})
 	t.Run("npx cdktf synth", func(t *testing.T) {
-		mustRun(t, dir, nil, "npx", "--no-install", "cdktf", "synth")
+		out := mustRun(t, dir, nil, "npx", "--no-install", "cdktf", "synth")
+		// The cdktf CLI labels every line of its app's stderr [ERROR]: the
+		// program's notes reach it on stdout, and read as what they are.
+		if got := summaryLine(out); got != policySummary {
+			t.Errorf("cdktf synth: rules summary %q, want %q as from go run .", got, policySummary)
+		}
+		notes := 0
+		for _, line := range strings.Split(ansi.ReplaceAllString(out, ""), "\n") {
+			if strings.Contains(line, "warning: environments/") || strings.Contains(line, "policy: ") {
+				notes++
+				if strings.Contains(line, "[ERROR]") {
+					t.Errorf("cdktf synth shows a note as an error: %s", line)
+				}
+			}
+		}
+		if notes < 2 {
+			t.Errorf("cdktf synth showed %d notes, want the placeholder warnings and the rules' summary:\n%s", notes, out)
+		}
 		for _, name := range AllStackNames() {
 			if _, err := os.Stat(filepath.Join(stacksDir, name, "cdk.tf.json")); err != nil {
 				t.Errorf("%s: %v", name, err)
@@ -194,8 +212,11 @@ func TestEveryNoAWSCommandOfTheReadmeWorksFromACleanClone(t *testing.T) {
 }
 
 // summaryLine is the security rules' summary line of a synthesis's output.
+// ansi matches the terminal control sequences the cdktf CLI writes.
+var ansi = regexp.MustCompile(`\x1b\[[0-9;]*[A-Za-z]`)
+
 func summaryLine(out string) string {
-	for _, line := range strings.Split(out, "\n") {
+	for _, line := range strings.Split(ansi.ReplaceAllString(out, ""), "\n") {
 		if line = strings.TrimSpace(line); strings.HasPrefix(line, "policy: ") && strings.Contains(line, " checks passed") {
 			return line
 		}

@@ -98,8 +98,7 @@ const (
 // AdoptSettings selects what a first plan imports instead of creating.
 type AdoptSettings struct {
 	// Enabled turns on the service stack's import blocks (tables, nonce
-	// parameter, salt secret, key and alias, topics, dashboard and the log
-	// groups of the application's functions).
+	// parameter, salt secret, key and alias, topics and dashboard).
 	Enabled bool
 	// LambdaRoles: the bootstrap imports the three Lambda roles (made by the
 	// HCL version, or by a version of this project before the bootstrap owned them).
@@ -110,6 +109,10 @@ type AdoptSettings struct {
 	// Alarms are alarm names of this stack that already exist and are
 	// imported too (the HCL version's alarm names are not recorded).
 	Alarms []string
+	// LogGroups are log group names of this stack that already exist and are
+	// imported too (the Lambda runtime makes /aws/lambda/<function> on a
+	// function's first run; the HCL version made none).
+	LogGroups []string
 }
 
 // StateSettings selects the state backend of one environment.

@@ -66,7 +66,8 @@ func TestParseLockTableAndAdoption(t *testing.T) {
 	s := validSettings("staging")
 	s["state"] = map[string]any{"backend": "s3", "bucket": "pm-tf-state-210987654321", "region": "us-east-1", "lock": "dynamodb",
 		"kms_key_arn": "arn:aws:kms:us-east-1:210987654321:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"}
-	s["adopt"] = map[string]any{"enabled": true, "alarms": []any{"phase-mirror-anonymization-errors-staging"}}
+	s["adopt"] = map[string]any{"enabled": true, "alarms": []any{"phase-mirror-anonymization-errors-staging"},
+		"log_groups": []any{"/aws/lambda/phase-mirror-fp-ingestion-staging"}}
 	env, err := Parse("staging.json", "staging", encode(t, s))
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +75,7 @@ func TestParseLockTableAndAdoption(t *testing.T) {
 	if env.State.Lock != LockDynamoDB {
 		t.Errorf("lock %q", env.State.Lock)
 	}
-	if !env.Adopt.Enabled || len(env.Adopt.Alarms) != 1 {
+	if !env.Adopt.Enabled || len(env.Adopt.Alarms) != 1 || len(env.Adopt.LogGroups) != 1 || env.Adopt.LogGroups[0] != "/aws/lambda/phase-mirror-fp-ingestion-staging" {
 		t.Errorf("adopt = %+v", env.Adopt)
 	}
 	// With local state the lock only tells the bootstrap to make the table.
@@ -207,6 +208,10 @@ func TestParseRefusesBadInput(t *testing.T) {
 		{name: "adopt alarms while off", mutate: set("adopt", map[string]any{"enabled": false, "alarms": []any{"phase-mirror-anonymization-errors-production"}}), field: "adopt.alarms", want: "adopt.enabled is false"},
 		{name: "adopt alarm name invalid", mutate: set("adopt", map[string]any{"enabled": true, "alarms": []any{"anonymization errors"}}), field: "adopt.alarms[0]", want: "not an alarm name"},
 		{name: "adopt alarm twice", mutate: set("adopt", map[string]any{"enabled": true, "alarms": []any{"a-production", "a-production"}}), field: "adopt.alarms[1]", want: "listed twice"},
+		{name: "adopt log groups while off", mutate: set("adopt", map[string]any{"enabled": false, "log_groups": []any{"/aws/lambda/phase-mirror-fp-ingestion-production"}}), field: "adopt.log_groups", want: "adopt.enabled is false"},
+		{name: "adopt log group name invalid", mutate: set("adopt", map[string]any{"enabled": true, "log_groups": []any{"/aws/lambda/fp ingestion"}}), field: "adopt.log_groups[0]", want: "not a log group name"},
+		{name: "adopt log group twice", mutate: set("adopt", map[string]any{"enabled": true, "log_groups": []any{"/aws/lambda/phase-mirror-fp-ingestion-production", "/aws/lambda/phase-mirror-fp-ingestion-production"}}), field: "adopt.log_groups[1]", want: "listed twice"},
+		{name: "adopt log group of another function", mutate: set("adopt", map[string]any{"enabled": true, "log_groups": []any{"/aws/lambda/phase-mirror-salt-rotator-production"}}), field: "adopt.log_groups[0]", want: "is not a log group of an application function of this environment"},
 		{name: "unknown adopt field", mutate: set("adopt", map[string]any{"enabled": true, "tables": []any{}}), field: "adopt.tables", want: "known settings in adopt: alarms, enabled"},
 		{name: "not an environment", env: "dev", mutate: set("environment", "dev"), want: "not an environment of this project"},
 		{name: "syntax error", raw: "{\n  \"environment\": \"production\",\n  \"aws_region\" \"us-east-1\"\n}", want: "line 3"},

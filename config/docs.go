@@ -45,6 +45,7 @@ var fieldDocs = []FieldDoc{
 	{"state.lock", "string", false, "`lockfile`", "`lockfile` (S3 native lock object) or `dynamodb` (lock table `" + placeholder.StateLockTable() + "`, made by `" + placeholder.BootstrapStack() + "`; set it before applying the bootstrap, also while `backend` is still `local`)"},
 	{"adopt.enabled", "bool", false, "`false`", "`true` only for the first plan over the HCL version's resources: the stack imports them (docs/operations.md, Adopting the HCL deployment); required when `adopt` is set"},
 	{"adopt.alarms", "list of string", false, "`[]`", "with `enabled`: names of this stack's alarms that already exist, imported too; each must be an alarm of the stack"},
+	{"adopt.log_groups", "list of string", false, "`[]`", "with `enabled`: names of this stack's log groups that already exist (`" + names.LogGroup("<function>") + "`, made by the Lambda runtime when a function first ran), imported too; each must be a log group of the stack"},
 	{"adopt.lambda_roles", "bool", false, "`false`", "`true` for the one bootstrap apply that takes over Lambda roles that already exist (made by the HCL version, or by this project before the bootstrap owned them): the bootstrap imports them"},
 	{"adopt.lambda_boundary", "bool", false, "`false`", "`true` for the one bootstrap apply that takes over the Lambda roles' boundary made by this project before the bootstrap owned it: the bootstrap imports it"},
 }

@@ -40,6 +40,7 @@ type settingsFile struct {
 type adoptFile struct {
 	Enabled        *bool     `json:"enabled"`
 	Alarms         *[]string `json:"alarms"`
+	LogGroups      *[]string `json:"log_groups"`
 	LambdaRoles    bool      `json:"lambda_roles"`
 	LambdaBoundary bool      `json:"lambda_boundary"`
 }

@@ -45,7 +45,10 @@ func validate(file, want string, raw settingsFile) (Environment, error) {
 		func(e *Environment) error { return protection(file, raw, e) },
 		func(e *Environment) error { return functions(file, raw, e) },
 		func(e *Environment) error { return retention(file, raw, e) },
-		func(e *Environment) (err error) { e.Adopt, err = adoptSettings(file, raw.Adopt); return err },
+		func(e *Environment) (err error) {
+			e.Adopt, err = adoptSettings(file, raw.Adopt, e.Functions)
+			return err
+		},
 		func(e *Environment) error { return state(file, raw.State, e) },
 		func(e *Environment) error { return repository(file, raw, e) },
 	}

@@ -29,7 +29,10 @@ type hclDeployment struct {
 	JSONSalt    string // the salt value the HCL version generated (JSON: defect 3)
 	Alarm       string // an alarm whose name this project's stack also has
 	LegacyAlarm string // an alarm of the HCL version under a name this project does not use
-	Rows        map[string]item
+	// LogGroups the Lambda runtime made when the application's functions ran
+	// (the HCL version made none; the settings list them in adopt.log_groups).
+	LogGroups []string
+	Rows      map[string]item
 }
 
 // createHCLDeployment makes the fixture with the SDK (CloudWatch alarms and
@@ -150,9 +153,10 @@ func createHCLDeployment(t *testing.T, sh *shell, env string) hclDeployment {
 	// a fixture deviation (FixtureDeviations), the emulator cannot associate it.
 	lg := cloudwatchlogs.NewFromConfig(cfg)
 	for _, fn := range []string{"fp-ingestion", "calibration-query"} {
-		_, err := lg.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/aws/lambda/phase-mirror-" + fn + "-" + env),
-			KmsKeyId: key.KeyMetadata.Arn})
+		name := "/aws/lambda/phase-mirror-" + fn + "-" + env
+		_, err := lg.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name), KmsKeyId: key.KeyMetadata.Arn})
 		must("CreateLogGroup "+fn, err)
+		d.LogGroups = append(d.LogGroups, name)
 	}
 
 	// Alarms and the dashboard (aws CLI). The HCL version's alarm names are

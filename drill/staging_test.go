@@ -55,7 +55,7 @@ func TestDeployDrill(t *testing.T) {
 		editSettings(t, project, staging.Name, func(s map[string]any) {
 			s["state"] = map[string]any{"backend": "s3", "bucket": bootOut["state_bucket_name"], "region": bootOut["state_bucket_region"],
 				"kms_key_arn": bootOut["state_kms_key_arn"], "lock": "dynamodb"}
-			s["adopt"] = map[string]any{"enabled": true, "alarms": []string{hcl.Alarm}}
+			s["adopt"] = map[string]any{"enabled": true, "alarms": []string{hcl.Alarm}, "log_groups": hcl.LogGroups}
 		})
 	})
 

@@ -10,6 +10,7 @@ package adoption
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -34,8 +35,9 @@ import (
 type Props struct {
 	// Names builds the SNS topic ARNs (a topic is imported by ARN).
 	Names names.Env
-	// LogGroups are the log groups that exist: the Lambda runtime creates
-	// /aws/lambda/<function> on a function's first invocation.
+	// LogGroups are the log group names of the stack that exist (settings:
+	// adopt.log_groups): the Lambda runtime creates /aws/lambda/<function> on
+	// a function's first invocation; the HCL version created none.
 	LogGroups []string
 	// Alarms are the alarm names of the stack that exist (settings: adopt.alarms).
 	Alarms []string
@@ -83,6 +85,7 @@ func Apply(stack cdktf.TerraformStack, props Props) ([]Import, error) {
 			}
 			key = r
 		case cloudwatchloggroup.CloudwatchLogGroup:
+			a.logGroups = append(a.logGroups, *r.NameInput())
 			if name := *r.NameInput(); slices.Contains(props.LogGroups, name) {
 				a.add(r, name)
 				a.found = append(a.found, name)
@@ -103,36 +106,47 @@ func Apply(stack cdktf.TerraformStack, props Props) ([]Import, error) {
 		alias := dataawskmsalias.NewDataAwsKmsAlias(stack, jsii.String("adopted_key_alias"), &dataawskmsalias.DataAwsKmsAliasConfig{Name: jsii.String(aliases[0])})
 		a.add(key, *alias.TargetKeyId())
 	}
-	for _, want := range props.LogGroups {
-		if !slices.Contains(a.found, want) {
-			return nil, fmt.Errorf("adoption: the stack has no log group %q", want)
-		}
-	}
-	for i, want := range props.Alarms {
-		if !slices.Contains(a.found, want) {
-			return nil, &UnknownAlarmError{Index: i, Name: want, Known: a.alarms}
+	for _, named := range []struct {
+		kind        string
+		want, known []string
+	}{{"log group", props.LogGroups, a.logGroups}, {"alarm", props.Alarms, a.alarms}} {
+		for i, want := range named.want {
+			if !slices.Contains(a.found, want) {
+				return nil, &UnknownError{Kind: named.kind, Index: i, Name: want, Known: named.known}
+			}
 		}
 	}
 	return a.imports, nil
 }
 
-// UnknownAlarmError: an alarm to adopt (Props.Alarms[Index]) is not an
-// alarm of the stack; Known are the stack's alarm names.
-type UnknownAlarmError struct {
+// UnknownError: a log group or alarm to adopt (Props.LogGroups[Index] or
+// Props.Alarms[Index], by Kind) is not one of the stack's; Known are the
+// stack's names of that kind.
+type UnknownError struct {
+	Kind  string // "log group" or "alarm"
 	Index int
 	Name  string
 	Known []string
 }
 
-func (e *UnknownAlarmError) Error() string {
-	return fmt.Sprintf("adoption: %q is not an alarm of the stack", e.Name)
+func (e *UnknownError) Error() string {
+	return fmt.Sprintf("adoption: %q is not %s of the stack", e.Name, e.What())
+}
+
+// What is the kind with its article: "an alarm", "a log group".
+func (e *UnknownError) What() string {
+	if strings.HasPrefix(e.Kind, "a") {
+		return "an " + e.Kind
+	}
+	return "a " + e.Kind
 }
 
 type adopter struct {
 	stack   cdktf.TerraformStack
 	imports []Import
 	found   []string
-	alarms  []string
+	// alarms and logGroups are every alarm and log group name of the stack.
+	alarms, logGroups []string
 }
 
 func (a *adopter) add(r cdktf.TerraformResource, id string) {

@@ -10,24 +10,24 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/constructs/adoption"
 )
 
-// adopt imports what the HCL version created (settings: adopt). The Lambda
-// runtime made the log groups of the application's functions; the rotator
-// is new.
-func (s *Stack) adopt(fns Functions) ([]adoption.Import, error) {
+// adopt imports what the HCL version created (settings: adopt), and the log
+// groups and alarms the settings name as existing.
+func (s *Stack) adopt() ([]adoption.Import, error) {
 	if !s.Env.Adopt.Enabled {
 		return nil, nil
 	}
 	imports, err := adoption.Apply(s.TerraformStack, adoption.Props{
 		Names:     s.Names,
-		LogGroups: []string{fns.FPIngestion.LogGroup.Name(), fns.CalibrationQuery.LogGroup.Name()},
+		LogGroups: s.Env.Adopt.LogGroups,
 		Alarms:    s.Env.Adopt.Alarms,
 	})
-	var unknown *adoption.UnknownAlarmError
+	var unknown *adoption.UnknownError
 	if errors.As(err, &unknown) {
 		slices.Sort(unknown.Known)
-		return nil, &config.Error{File: s.Env.SettingsFile, Field: fmt.Sprintf("adopt.alarms[%d]", unknown.Index),
-			Problem: fmt.Sprintf("%q is not an alarm of the %s stack", unknown.Name, s.Env.Name),
-			Fix:     "list only alarms of the stack that already exist; its alarms: " + strings.Join(unknown.Known, ", ")}
+		field := map[string]string{"alarm": "alarms", "log group": "log_groups"}[unknown.Kind]
+		return nil, &config.Error{File: s.Env.SettingsFile, Field: fmt.Sprintf("adopt.%s[%d]", field, unknown.Index),
+			Problem: fmt.Sprintf("%q is not %s of the %s stack", unknown.Name, unknown.What(), s.Env.Name),
+			Fix:     fmt.Sprintf("list only %ss of the stack that already exist; its %ss: %s", unknown.Kind, unknown.Kind, strings.Join(unknown.Known, ", "))}
 	}
 	return imports, err
 }

@@ -99,7 +99,7 @@ func (s *Stack) compose() (err error) {
 	if s.Monitoring, err = s.monitoring(s.Key, s.DataStore, s.Functions); err != nil {
 		return err
 	}
-	s.Imports, err = s.adopt(s.Functions)
+	s.Imports, err = s.adopt()
 	return err
 }
 

@@ -121,3 +121,23 @@ prepare() {
   fi
   rm -f "$log"
 }
+
+# wait_table_active TABLE SECONDS: polls a DynamoDB table every SECONDS until it
+# is ACTIVE, however long that takes, printing its status and the time waited.
+wait_table_active() {
+  local table="$1" poll="$2" started=$SECONDS status waited
+  while :; do
+    status="$(aws dynamodb describe-table --table-name "$table" --query Table.TableStatus --output text)" ||
+      die "cannot read $table's status; it may still be on its way: aws dynamodb describe-table --table-name $table"
+    waited="$(((SECONDS - started) / 60)) min $(((SECONDS - started) % 60)) s"
+    case "$status" in
+      ACTIVE)
+        echo "restore: $table is ACTIVE (waited $waited)"
+        return 0
+        ;;
+      CREATING | UPDATING) echo "restore: $table is $status after $waited; checking again in $poll s" ;;
+      *) die "$table is $status, not CREATING or ACTIVE: look at it in the DynamoDB console" ;;
+    esac
+    sleep "$poll"
+  done
+}

@@ -1,0 +1,86 @@
+package tests
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// stubCommands puts scripts named after commands first on PATH.
+func stubCommands(t *testing.T, scripts map[string]string) []string {
+	t.Helper()
+	bin := t.TempDir()
+	for name, body := range scripts {
+		if err := os.WriteFile(filepath.Join(bin, name), []byte("#!/usr/bin/env bash\n"+body), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}
+}
+
+// TestRestoreNeedsNoGNUDate: restore.sh checks its time the same with BSD date
+// (macOS), which refuses GNU's -d: a `date` that refuses -d is first on PATH,
+// and a `go` that stops the script where it would synthesize, past the checks.
+func TestRestoreNeedsNoGNUDate(t *testing.T) {
+	real, err := exec.LookPath("date")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := stubCommands(t, map[string]string{
+		"date": `for a in "$@"; do [ "$a" = -d ] && { echo "date: illegal option -- d" >&2; exit 1; }; done
+exec ` + real + ` "$@"
+`,
+		"go": "echo 'stub go: synthesis reached' >&2; exit 1\n",
+	})
+	table := "phase-mirror-consent-store-staging"
+	cases := []struct{ time, poll, want string }{
+		{"2026-12-01 09:30", "", "is not a UTC time like 2026-12-01T09:30:00Z"},
+		{"2026-13-01T09:30:00Z", "", "no such date or time of day"},
+		{"2026-02-29T09:30:00Z", "", "no such date or time of day"},
+		{"2026-04-31T09:30:00Z", "", "no such date or time of day"},
+		{"2026-12-01T24:00:00Z", "", "no such date or time of day"},
+		{"2099-01-01T00:00:00Z", "", "is in the future"},
+		{"2024-02-29T23:59:59Z", "0", "RESTORE_POLL_SECONDS='0' is not a whole number of seconds"},
+		{"2024-02-29T23:59:59Z", "", "stub go: synthesis reached"},
+		{"2000-02-29T00:00:00Z", "5", "stub go: synthesis reached"},
+	}
+	for _, c := range cases {
+		e := env
+		if c.poll != "" {
+			e = append(append([]string{}, env...), "RESTORE_POLL_SECONDS="+c.poll)
+		}
+		out, code := runScript(t, "..", "", e, "scripts/restore.sh", "staging", table, c.time)
+		if code == 0 || !strings.Contains(out, c.want) {
+			t.Errorf("restore.sh at %q: exit %d, want %q in:\n%s", c.time, code, c.want, out)
+		}
+		if strings.Contains(out, "illegal option") {
+			t.Errorf("restore.sh at %q called date -d:\n%s", c.time, out)
+		}
+	}
+}
+
+// TestRestoreWaitsUntilTheTableIsActive: the wait polls the table's status,
+// with progress, past the point where `aws dynamodb wait` would give up, and
+// stops at a status a restore does not pass through.
+func TestRestoreWaitsUntilTheTableIsActive(t *testing.T) {
+	count := filepath.Join(t.TempDir(), "calls")
+	fakeAWS := func(statuses string) []string {
+		return stubCommands(t, map[string]string{"aws": `n=$(($(cat "` + count + `" 2>/dev/null || echo 0) + 1)); echo "$n" >"` + count + `"
+statuses=(` + statuses + `)
+echo "${statuses[$(( n <= ${#statuses[@]} ? n - 1 : ${#statuses[@]} - 1 ))]}"
+`})
+	}
+	wait := []string{"-c", `source scripts/lib/common.sh && wait_table_active restored-table 1`}
+
+	out, code := runIn(t, "..", "", fakeAWS("CREATING CREATING ACTIVE"), "bash", wait...)
+	if code != 0 || strings.Count(out, "restore: restored-table is CREATING after") != 2 || !strings.Contains(out, "restore: restored-table is ACTIVE (waited") {
+		t.Errorf("wait_table_active: exit %d\n%s", code, out)
+	}
+	os.Remove(count)
+	out, code = runIn(t, "..", "", fakeAWS("CREATING DELETING"), "bash", wait...)
+	if code == 0 || !strings.Contains(out, "error: restored-table is DELETING, not CREATING or ACTIVE") {
+		t.Errorf("wait_table_active on a deleted table: exit %d\n%s", code, out)
+	}
+}
