@@ -134,11 +134,11 @@ func keysOf[V any](m map[string]V) []string {
 	return out
 }
 
-// TestReadmeCostEstimateIsDerivedFromTheStacks keeps README's cost table equal
+// TestReadmeCostEstimateIsDerivedFromTheStacks keeps the cost table of docs/cost.md equal
 // to the estimate computed from the synthesized resources.
 func TestReadmeCostEstimateIsDerivedFromTheStacks(t *testing.T) {
 	if costTable(t, "staging") != costTable(t, "production") {
-		t.Error("staging and production differ in billed resources; show both in the README")
+		t.Error("staging and production differ in billed resources; show both in docs/cost.md")
 	}
 	want := costSection(t)
 	readmeSection(t, "cost", want)

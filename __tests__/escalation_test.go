@@ -165,7 +165,7 @@ func reach(t *testing.T, env string) map[string][]string {
 }
 
 // escalationAllowed is every catalog entry the simulator allows, with why its
-// result stays inside the bound (the README's escalation table says the same).
+// result stays inside the bound (the escalation table of docs/security.md says the same).
 var escalationAllowed = map[string]string{
 	"deploy iam:PutRolePolicy role/phase-mirror-fp-ingestion-lambda-<env> [iam:PermissionsBoundary]":                                                                                  "the role is capped by the boundary the bootstrap owns; the deploy role runs no code as it",
 	"deploy iam:PutRolePolicy role/phase-mirror-calibration-query-lambda-<env> [iam:PermissionsBoundary]":                                                                             "the role is capped by the boundary the bootstrap owns; the deploy role runs no code as it",
@@ -258,7 +258,7 @@ func TestEscalationCatalogStaysInsideTheBound(t *testing.T) {
 		}
 		for want := range escalationAllowed {
 			if !seen[want] {
-				t.Errorf("%s: %s is no longer allowed: correct escalationAllowed and the README's escalation table", env, want)
+				t.Errorf("%s: %s is no longer allowed: correct escalationAllowed and the escalation table of docs/security.md", env, want)
 			}
 		}
 		t.Logf("%s: %d simulations, %d allowed", env, len(sims), len(seen))

@@ -245,23 +245,7 @@ func judge(t *testing.T, env, account string, requests []request, policiesFor fu
 	t.Helper()
 	sims := make([]simulation, 0, len(requests))
 	for _, r := range requests {
-		p := policiesFor(r)
-		var sim simulation
-		sim.Request.Principal = p.principal
-		sim.Request.Action = r.action
-		sim.Request.Resource.Resource = r.resource
-		sim.Request.Resource.AccountID = account
-		sim.Request.ContextVariables = map[string]any{}
-		for k, v := range r.context {
-			sim.Request.ContextVariables[k] = v
-		}
-		sim.IdentityPolicies = []map[string]any{{"name": "inline", "policy": p.identity}}
-		if p.boundary != nil {
-			sim.PermissionBoundaryPolicies = []map[string]any{{"name": "boundary", "policy": p.boundary}}
-		}
-		sim.ServiceControlPolicies, sim.ResourceControlPolicies = []any{}, []any{}
-		sim.ResourcePolicy = p.resource
-		sims = append(sims, sim)
+		sims = append(sims, newSimulation(account, r, policiesFor(r)))
 	}
 	results := simulate(t, sims)
 	for i, r := range requests {
@@ -275,6 +259,26 @@ func judge(t *testing.T, env, account string, requests []request, policiesFor fu
 			t.Errorf("%s: %s (%s on %s): %s", env, r.name, r.action, r.resource, got.Result)
 		}
 	}
+}
+
+// newSimulation is the simulator's input for request r judged by p.
+func newSimulation(account string, r request, p judged) simulation {
+	var sim simulation
+	sim.Request.Principal = p.principal
+	sim.Request.Action = r.action
+	sim.Request.Resource.Resource = r.resource
+	sim.Request.Resource.AccountID = account
+	sim.Request.ContextVariables = map[string]any{}
+	for k, v := range r.context {
+		sim.Request.ContextVariables[k] = v
+	}
+	sim.IdentityPolicies = []map[string]any{{"name": "inline", "policy": p.identity}}
+	if p.boundary != nil {
+		sim.PermissionBoundaryPolicies = []map[string]any{{"name": "boundary", "policy": p.boundary}}
+	}
+	sim.ServiceControlPolicies, sim.ResourceControlPolicies = []any{}, []any{}
+	sim.ResourcePolicy = p.resource
+	return sim
 }
 
 func withStatement(policy map[string]any, st map[string]any) map[string]any {

@@ -22,7 +22,7 @@ import (
 
 var (
 	updateGolden = flag.Bool("update-golden", false, "rewrite the golden snapshots under testdata/")
-	updateReadme = flag.Bool("update-readme", false, "rewrite the README sections generated from the synthesized stacks")
+	updateReadme = flag.Bool("update-readme", false, "rewrite the tables and diagrams of README.md and docs/ generated from the synthesized stacks")
 )
 
 // Filled by TestMain.

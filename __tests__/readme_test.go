@@ -13,8 +13,8 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/internal/mdsection"
 )
 
-// resourceTable renders the README's table of resources per stack from the
-// synthesized JSON, so the counts in the README cannot drift.
+// resourceTable renders the table of resources per stack (docs/architecture.md)
+// from the synthesized JSON, so the counts cannot drift.
 func resourceTable() string {
 	names := AllStackNames()
 	types := map[string]bool{}
@@ -48,23 +48,44 @@ func resourceTable() string {
 	return b.String()
 }
 
-// readmeSection checks (with -update-readme: rewrites) the README section
-// between <!-- BEGIN name --> and <!-- END name -->.
+// readmeSection checks (with -update-readme: rewrites) the generated section
+// between <!-- BEGIN name --> and <!-- END name --> in whichever file of
+// README.md and docs/ holds it.
 func readmeSection(t *testing.T, name, want string) {
 	t.Helper()
-	if *updateReadme {
-		if err := mdsection.Update("../README.md", name, want); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := mdsection.Check("../README.md", name, want); err != nil {
+	if err := mdsection.Sync("..", name, want, *updateReadme); err != nil {
 		t.Error(err)
 	}
 }
 
+// docText is the text of a page of the documentation (a path from the
+// project's root, e.g. "docs/operations.md"); with no page, the text of
+// README.md and every page under docs/.
+func docText(t *testing.T, pages ...string) string {
+	t.Helper()
+	if len(pages) == 0 {
+		var err error
+		if pages, err = mdsection.Files(".."); err != nil {
+			t.Fatal(err)
+		}
+		for i := range pages {
+			pages[i] = strings.TrimPrefix(pages[i], "../")
+		}
+	}
+	var b strings.Builder
+	for _, p := range pages {
+		raw, err := os.ReadFile("../" + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Write(raw)
+	}
+	return b.String()
+}
+
 func TestReadmeResourceTableIsTrue(t *testing.T) { readmeSection(t, "resources", resourceTable()) }
 
-// TestReadmeAlarmTableIsTheStacks: the README's alarm table is generated from
+// TestReadmeAlarmTableIsTheStacks: the alarm table of docs/architecture.md is generated from
 // the alarm specs staging is built from; production's alarms, shown the same
 // way, are the same set.
 func TestReadmeAlarmTableIsTheStacks(t *testing.T) {
@@ -81,35 +102,29 @@ func TestReadmeAlarmTableIsTheStacks(t *testing.T) {
 	readmeSection(t, "alarms", tables["staging"])
 }
 
-func TestReadmeListsEveryOutput(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
+func TestDocsListEveryOutput(t *testing.T) {
+	page := docText(t, "docs/architecture.md")
 	for _, n := range AllStackNames() {
 		for name := range stacks[n].Outputs {
-			if !strings.Contains(string(readme), "`"+name+"`") {
-				t.Errorf("README.md does not document output %s of %s", name, n)
+			if !strings.Contains(page, "`"+name+"`") {
+				t.Errorf("docs/architecture.md (Outputs) does not document output %s of %s", name, n)
 			}
 		}
 	}
 }
 
-// TestReadmeListsEveryDrillExclusion: the README's table of what the emulator
-// cannot do names every resource type the drill leaves out.
-func TestReadmeListsEveryDrillExclusion(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
+// TestDocsListEveryDrillExclusion: the testing page's table of what the
+// emulator cannot do names every resource type the drill leaves out.
+func TestDocsListEveryDrillExclusion(t *testing.T) {
+	page := docText(t, "docs/testing.md")
 	for _, e := range drill.Exclusions {
-		if !strings.Contains(string(readme), "| `"+e.Type+"` |") {
-			t.Errorf("README.md's Deploy drill section does not list the exclusion %s", e.Type)
+		if !strings.Contains(page, "| `"+e.Type+"` |") {
+			t.Errorf("docs/testing.md's Deploy drill section does not list the exclusion %s", e.Type)
 		}
 	}
 }
 
-// addressTypes are the resource types the README's state-operations table
+// addressTypes are the resource types the state-operations table (docs/operations.md)
 // lists, with the attribute that holds each one's physical name.
 var addressTypes = map[string]string{
 	"aws_dynamodb_table": "name", "aws_ssm_parameter": "name", "aws_secretsmanager_secret": "name", "aws_kms_alias": "name",
@@ -117,7 +132,7 @@ var addressTypes = map[string]string{
 	"aws_cloudwatch_log_group": "name", "aws_lambda_function": "function_name",
 }
 
-// addressTable renders the README's table of staging's resource addresses
+// addressTable renders the table of staging's resource addresses
 // from the synthesized JSON.
 func addressTable() string {
 	rows := []string{}
@@ -134,17 +149,13 @@ func addressTable() string {
 	return "| resource (staging; production has the same addresses) | address |\n|---|---|\n" + strings.Join(rows, "\n") + "\n"
 }
 
-// TestReadmeStateAddressesAreTheJSONs: the README's address table is the
-// synthesized one, and every resource address the README names anywhere
+// TestDocsStateAddressesAreTheJSONs: the operations page's address table is
+// the synthesized one, and every resource address the docs name anywhere
 // exists in a synthesized stack.
-func TestReadmeStateAddressesAreTheJSONs(t *testing.T) {
+func TestDocsStateAddressesAreTheJSONs(t *testing.T) {
 	readmeSection(t, "addresses", addressTable())
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
 	found := 0
-	for _, m := range regexp.MustCompile(`\b(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+_[0-9A-F]{8})\b`).FindAllStringSubmatch(string(readme), -1) {
+	for _, m := range regexp.MustCompile(`\b(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+_[0-9A-F]{8})\b`).FindAllStringSubmatch(docText(t), -1) {
 		found++
 		exists := false
 		for _, name := range AllStackNames() {
@@ -153,35 +164,31 @@ func TestReadmeStateAddressesAreTheJSONs(t *testing.T) {
 			}
 		}
 		if !exists {
-			t.Errorf("README.md names %s.%s, which no synthesized stack has", m[1], m[2])
+			t.Errorf("the docs name %s.%s, which no synthesized stack has", m[1], m[2])
 		}
 	}
 	if found < 10 {
-		t.Errorf("README.md names only %d resource addresses", found)
+		t.Errorf("the docs name only %d resource addresses", found)
 	}
 }
 
-// TestReadmeScriptsExist: every script the README tells a user to run exists
-// and is executable.
-func TestReadmeScriptsExist(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
+// TestDocsScriptsExist: every script the docs tell a user to run exists and
+// is executable.
+func TestDocsScriptsExist(t *testing.T) {
 	seen := map[string]bool{}
-	for _, m := range regexp.MustCompile(`scripts/[a-z-]+\.sh`).FindAllString(string(readme), -1) {
+	for _, m := range regexp.MustCompile(`scripts/[a-z-]+\.sh`).FindAllString(docText(t), -1) {
 		if seen[m] {
 			continue
 		}
 		seen[m] = true
 		info, err := os.Stat("../" + m)
 		if err != nil || info.Mode()&0o111 == 0 {
-			t.Errorf("README.md tells to run %s, which is missing or not executable: %v", m, err)
+			t.Errorf("the docs tell to run %s, which is missing or not executable: %v", m, err)
 		}
 	}
 	for _, want := range []string{"scripts/smoke.sh", "scripts/drift.sh", "scripts/restore.sh"} {
 		if !seen[want] {
-			t.Errorf("README.md does not document %s", want)
+			t.Errorf("the docs do not document %s", want)
 		}
 	}
 }

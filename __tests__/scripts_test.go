@@ -382,21 +382,8 @@ func TestDriftWorkflow(t *testing.T) {
 		t.Fatal(err)
 	}
 	var wf struct {
-		On   map[string]any `yaml:"on"`
-		Jobs map[string]struct {
-			Permissions map[string]string `yaml:"permissions"`
-			Strategy    struct {
-				Matrix struct {
-					Include []map[string]string `yaml:"include"`
-				} `yaml:"matrix"`
-			} `yaml:"strategy"`
-			Steps []struct {
-				ID   string            `yaml:"id"`
-				If   string            `yaml:"if"`
-				Run  string            `yaml:"run"`
-				With map[string]string `yaml:"with"`
-			} `yaml:"steps"`
-		} `yaml:"jobs"`
+		On   map[string]any         `yaml:"on"`
+		Jobs map[string]workflowJob `yaml:"jobs"`
 	}
 	if err := yaml.Unmarshal(raw, &wf); err != nil {
 		t.Fatal(err)

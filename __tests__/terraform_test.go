@@ -44,7 +44,7 @@ var (
 func terraformEnv(t *testing.T) []string {
 	t.Helper()
 	if _, err := exec.LookPath("terraform"); err != nil {
-		t.Fatal("terraform is not on PATH: install Terraform >= 1.6 (see README, Prerequisites)")
+		t.Fatal("terraform is not on PATH: install Terraform >= 1.6 (see README, first lines)")
 	}
 	cliConfigOnce.Do(func() {
 		out, err := exec.Command("../scripts/tf-cli-config.sh").Output()

@@ -41,7 +41,7 @@ func noCredentials(t *testing.T) []string {
 		"AWS_CONFIG_FILE=" + empty, "AWS_SHARED_CREDENTIALS_FILE=" + empty, "AWS_EC2_METADATA_DISABLED=true"}
 }
 
-// run runs a command of the README or help in dir, as a user would.
+// run runs a command of the docs or help in dir, as a user would.
 func run(t *testing.T, dir string, env []string, name string, args ...string) (string, int) {
 	t.Helper()
 	return runIn(t, dir, "", env, name, args...)
@@ -81,7 +81,7 @@ func lastLine(out string) string {
 }
 
 // TestEveryNoAWSCommandOfTheReadmeWorksFromACleanClone runs, on a clean copy,
-// every command of the README and help that needs no AWS account, in the
+// every command of the README, docs/ and help that needs no AWS account, in the
 // order a new user would, and checks what each leaves behind.
 func TestEveryNoAWSCommandOfTheReadmeWorksFromACleanClone(t *testing.T) {
 	tier.Full(t, "every command on a clean clone: real syntheses, terraform init/validate/plan, trivy (minutes)")

@@ -167,7 +167,7 @@ func copyLockFile(locks, outdir string, w writtenStack) error {
 	src := filepath.Join(locks, w.name, LockFileName)
 	data, err := os.ReadFile(src)
 	if err != nil {
-		return fmt.Errorf("stack %s: %w; fix: commit its provider lock file (README, Upgrading the AWS provider: scripts/update-locks.sh)", w.name, err)
+		return fmt.Errorf("stack %s: %w; fix: commit its provider lock file (docs/operations.md, Upgrading the AWS provider: scripts/update-locks.sh)", w.name, err)
 	}
 	return os.WriteFile(filepath.Join(outdir, filepath.Dir(w.path), LockFileName), data, 0o644)
 }

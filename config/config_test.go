@@ -11,7 +11,7 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/internal/mdsection"
 )
 
-var updateReadme = flag.Bool("update-readme", false, "regenerate README.md's settings table")
+var updateReadme = flag.Bool("update-readme", false, "regenerate the settings table of docs/settings.md")
 
 // validSettings returns a fresh, valid settings object for env.
 func validSettings(env string) map[string]any {
@@ -294,23 +294,19 @@ func TestShippedEnvironmentsAreValid(t *testing.T) {
 	}
 }
 
-// TestReadmeSettingsTable keeps README.md's settings table equal to the code's.
+// TestReadmeSettingsTable keeps the settings table of docs/settings.md equal
+// to the code's, and the page mentions every field.
 func TestReadmeSettingsTable(t *testing.T) {
-	if *updateReadme {
-		if err := mdsection.Update("../README.md", "settings", SettingsTable()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := mdsection.Check("../README.md", "settings", SettingsTable()); err != nil {
+	if err := mdsection.Sync("..", "settings", SettingsTable(), *updateReadme); err != nil {
 		t.Error(err)
 	}
-	readme, err := os.ReadFile("../README.md")
+	page, err := os.ReadFile("../docs/settings.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range Fields() {
-		if !strings.Contains(string(readme), "`"+f.Name+"`") {
-			t.Errorf("README.md does not mention %s", f.Name)
+		if !strings.Contains(string(page), "`"+f.Name+"`") {
+			t.Errorf("docs/settings.md does not mention %s", f.Name)
 		}
 	}
 }

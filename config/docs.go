@@ -7,7 +7,7 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
 )
 
-// FieldDoc documents one setting; README.md's settings table is generated
+// FieldDoc documents one setting; the settings table of docs/settings.md is generated
 // from these (a test keeps the two equal).
 type FieldDoc struct {
 	Name     string
@@ -43,7 +43,7 @@ var fieldDocs = []FieldDoc{
 	{"state.key_prefix", "string", false, "`" + DefaultStateKeyPrefix + "`", "with `s3`: state key is `" + placeholder.StateObject("<key_prefix>") + "`"},
 	{"state.kms_key_arn", "string", false, "-", "with `s3` (required): the state key, output `state_kms_key_arn` of `" + placeholder.BootstrapStack() + "`; must be in the environment's account"},
 	{"state.lock", "string", false, "`lockfile`", "`lockfile` (S3 native lock object) or `dynamodb` (lock table `" + placeholder.StateLockTable() + "`, made by `" + placeholder.BootstrapStack() + "`; set it before applying the bootstrap, also while `backend` is still `local`)"},
-	{"adopt.enabled", "bool", false, "`false`", "`true` only for the first plan over the HCL version's resources: the stack imports them (section Adopting the HCL deployment); required when `adopt` is set"},
+	{"adopt.enabled", "bool", false, "`false`", "`true` only for the first plan over the HCL version's resources: the stack imports them (docs/operations.md, Adopting the HCL deployment); required when `adopt` is set"},
 	{"adopt.alarms", "list of string", false, "`[]`", "with `enabled`: names of this stack's alarms that already exist, imported too; each must be an alarm of the stack"},
 	{"adopt.log_groups", "list of string", false, "`[]`", "with `enabled`: names of this stack's log groups that already exist (`" + names.LogGroup("<function>") + "`, made by the Lambda runtime when a function first ran), imported too; each must be a log group of the stack"},
 	{"adopt.lambda_roles", "bool", false, "`false`", "`true` for the one bootstrap apply that takes over Lambda roles that already exist (made by the HCL version, or by this project before the bootstrap owned them): the bootstrap imports them"},

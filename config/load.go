@@ -116,7 +116,7 @@ func LoadAll(dir string) ([]Environment, error) {
 func LoadFile(path string) (Environment, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		fix := "create it from the example in README.md (section Settings)"
+		fix := "create it from the example in docs/settings.md"
 		if !errors.Is(err, os.ErrNotExist) {
 			fix = "make the file readable"
 		}
@@ -162,7 +162,7 @@ func decodeError(file string, data []byte, err error) error {
 		field := typeErr.Field
 		return &Error{File: file, Field: field,
 			Problem: fmt.Sprintf("has a JSON %s where %s is expected", typeErr.Value, describeType(typeErr.Type.String())),
-			Fix:     "use the type shown in README.md (section Settings)"}
+			Fix:     "use the type shown in docs/settings.md"}
 	case errors.As(err, &syntaxErr):
 		line, col := position(data, syntaxErr.Offset)
 		return &Error{File: file, Problem: fmt.Sprintf("is not valid JSON at line %d, column %d: %s", line, col, syntaxErr.Error()),
@@ -182,9 +182,9 @@ func decodeError(file string, data []byte, err error) error {
 	case errors.Is(err, errTrailingData):
 		return &Error{File: file, Problem: "has data after the settings object", Fix: "keep exactly one JSON object in the file"}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return &Error{File: file, Problem: "is empty or cut short", Fix: "write one complete JSON object (see README.md, section Settings)"}
+		return &Error{File: file, Problem: "is empty or cut short", Fix: "write one complete JSON object (see docs/settings.md)"}
 	default:
-		return &Error{File: file, Problem: "cannot be decoded: " + err.Error(), Fix: "write one JSON object as shown in README.md (section Settings)"}
+		return &Error{File: file, Problem: "cannot be decoded: " + err.Error(), Fix: "write one JSON object as shown in docs/settings.md"}
 	}
 }
 

@@ -75,7 +75,7 @@ func required(file string, raw settingsFile) error {
 		{"github_repository", raw.GitHubRepository != nil},
 	} {
 		if !req.present {
-			return &Error{File: file, Field: req.name, Problem: "is required but missing", Fix: "add it (see README.md, section Settings)"}
+			return &Error{File: file, Field: req.name, Problem: "is required but missing", Fix: "add it (see docs/settings.md)"}
 		}
 	}
 	return nil

@@ -1,7 +1,7 @@
 // Package drill applies the synthesized stacks, through the user's own
 // scripts, to a loopback AWS emulator (moto's moto_server, on the machine
-// image) and checks what a deploy does: see the package's tests and the
-// README's "Deploy drill" section.
+// image) and checks what a deploy does: see the package's tests and
+// docs/testing.md, section "Deploy drill".
 package drill
 
 // Environment is the environment the drill applies (with its state-bootstrap

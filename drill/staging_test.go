@@ -112,7 +112,7 @@ func TestDeployDrill(t *testing.T) {
 		// What the README says of the adoption plan file: it holds the
 		// imported nonce (the imported object is the plan's prior state).
 		if !strings.Contains(planJSON, hcl.Nonce) {
-			t.Error("the adoption plan no longer holds the imported nonce: correct README, Adopting the HCL deployment")
+			t.Error("the adoption plan no longer holds the imported nonce: correct docs/operations.md, Adopting the HCL deployment")
 		}
 	})
 
@@ -332,7 +332,7 @@ func bootstrap(t *testing.T, sh *shell, project, boot string, lifecycle *backgro
 		// Troubleshooting: import the alias, apply again.
 		sh.mustTerraform(boot, "import", "-input=false", "-no-color", aliasTarget(t, first), m[1])
 		out = sh.mustTerraform(boot, apply...)
-		t.Logf("the bootstrap's CreateAlias answer was lost: %s imported, then applied (README, Troubleshooting)", m[1])
+		t.Logf("the bootstrap's CreateAlias answer was lost: %s imported, then applied (docs/operations.md, Troubleshooting)", m[1])
 	} else if code != 0 {
 		t.Fatalf("terraform apply (%s): exit %d\n%s", boot, code, tail(out, 60))
 	} else if m := appliedImporting.FindStringSubmatch(out); m == nil || atoi(m[1])+atoi(m[2]) != n-1 {

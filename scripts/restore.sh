@@ -4,7 +4,7 @@
 # named <table>-restored-<yyyymmddThhmmssZ>, encrypted with the environment's
 # key, and waits until it is ACTIVE. The source table is not touched, and
 # Terraform does not manage the new table: switching the application over is
-# the runbook's job (README, Restoring a table).
+# the runbook's job (docs/operations.md, Restoring a table).
 #   <table> a table name of the environment (its *_table_name outputs)
 #   <time>  UTC, as 2026-12-01T09:30:00Z, within the table's recovery window
 # It waits as long as the restore takes (hours for a large table), printing the
@@ -55,4 +55,4 @@ aws dynamodb restore-table-to-point-in-time \
 # A large restore takes hours, far longer than `aws dynamodb wait
 # table-exists` waits (~8 min): wait as long as it takes, with progress.
 wait_table_active "$target" "$poll"
-echo "restore: next: compare it with $table, then follow README, Restoring a table (switch-over); Terraform does not manage $target"
+echo "restore: next: compare it with $table, then follow docs/operations.md, Restoring a table (switch-over); Terraform does not manage $target"

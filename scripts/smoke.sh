@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Usage: scripts/smoke.sh <staging|production>
-# Read-only checks after a deploy (README, "After a deploy"): every table
+# Read-only checks after a deploy (docs/operations.md, "After a deploy"): every table
 # ACTIVE, encrypted with the environment's key and with point-in-time
 # recovery; salt rotation enabled and the current salt a bare 64-hex value
 # (read the application's way, through the SSM reference path; never
@@ -46,11 +46,11 @@ done
 
 secret="$(out salt_secret_arn)"
 rotation="$(aws secretsmanager describe-secret --secret-id "$secret" --query RotationEnabled --output text 2>&1 || true)"
-if [ "$rotation" = "True" ]; then ok "salt secret: rotation enabled"; else fail "salt secret: rotation enabled is '$rotation' (want True; README, Salt rotation)"; fi
+if [ "$rotation" = "True" ]; then ok "salt secret: rotation enabled"; else fail "salt secret: rotation enabled is '$rotation' (want True; docs/architecture.md, HMAC salt and its rotation)"; fi
 if aws ssm get-parameter --with-decryption --name "$(out anonymizer_salt_parameter_name)" --query Parameter.Value --output text 2>/dev/null | grep -Eqx '[0-9a-f]{64}'; then
   ok "salt: the current version is a bare 64-hex value (read through the SSM reference path)"
 else
-  fail "salt: the current version read through the SSM reference path is missing or not 64 lowercase hex characters (rotate it: README, Salt rotation)"
+  fail "salt: the current version read through the SSM reference path is missing or not 64 lowercase hex characters (rotate it: docs/architecture.md, HMAC salt and its rotation)"
 fi
 
 critical="$(out critical_alerts_topic_arn)"

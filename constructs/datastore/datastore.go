@@ -75,7 +75,7 @@ func New(scope constructs.Construct, id string, props Props) (*DataStore, error)
 		Name:         props.Names.ConsentTable(),
 		PartitionKey: str("orgId"),
 		// The application writes expiresAt as an ISO-8601 string, which TTL ignores:
-		// see README "Consent expiry".
+		// see docs/architecture.md, "Consent expiry".
 		TTLAttribute: "expiresAt",
 	}); err != nil {
 		return nil, err

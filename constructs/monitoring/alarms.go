@@ -21,7 +21,7 @@ const (
 	Warning  Severity = "warning"
 )
 
-// Metric names the application must publish (see README "Metrics the application must publish").
+// Metric names the application must publish (see docs/architecture.md, "Metrics the application must publish").
 const (
 	ConsentCheckFailures = "ConsentCheckFailures"
 	AnonymizationErrors  = "AnonymizationErrors"

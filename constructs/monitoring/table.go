@@ -14,8 +14,8 @@ var comparisons = map[string]string{
 	"GreaterThanThreshold": ">", "GreaterThanOrEqualToThreshold": "≥", "LessThanThreshold": "<", "LessThanOrEqualToThreshold": "≤",
 }
 
-// AlarmTable is the README's table of an environment's alarms, one row per
-// alarm, generated from the specs the stack is built from (so the two cannot
+// AlarmTable is the table of an environment's alarms (docs/architecture.md),
+// one row per alarm, generated from the specs the stack is built from (so the two cannot
 // disagree). Names are shown without "<project>-" and "-<env>".
 func AlarmTable(n names.Env, specs []AlarmSpec) string {
 	var b strings.Builder

@@ -1,11 +1,15 @@
 // Package mdsection reads and rewrites generated sections of Markdown files,
 // delimited by <!-- BEGIN name --> and <!-- END name --> comments, so that
-// tests can keep README tables equal to what the code produces.
+// tests can keep the tables and diagrams of README.md and docs/ equal to what
+// the code produces.
 package mdsection
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -35,7 +39,7 @@ func Check(path, name, want string) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	if got != want {
-		return fmt.Errorf("%s: section %q is out of date; rerun the test with -update to regenerate it:\n%s", path, name, want)
+		return fmt.Errorf("%s: section %q is out of date; rerun the test with -update-readme to regenerate it:\n%s", path, name, want)
 	}
 	return nil
 }
@@ -54,4 +58,60 @@ func Update(path, name, content string) error {
 	begin, _ := markers(name)
 	doc = strings.Replace(doc, begin+old, begin+content, 1)
 	return os.WriteFile(path, []byte(doc), 0o644)
+}
+
+// Files lists the Markdown files of the project rooted at root that generated
+// sections may live in: README.md and every .md file under docs/.
+func Files(root string) ([]string, error) {
+	files := []string{filepath.Join(root, "README.md")}
+	err := filepath.WalkDir(filepath.Join(root, "docs"), func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".md") {
+			files = append(files, path)
+		}
+		return err
+	})
+	return files, err
+}
+
+// Holding returns the files of Files(root) that hold section name; it is an
+// error when none does.
+func Holding(root, name string) ([]string, error) {
+	files, err := Files(root)
+	if err != nil {
+		return nil, err
+	}
+	begin, _ := markers(name)
+	var out []string
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		if strings.Contains(string(raw), begin) {
+			out = append(out, f)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no file of README.md and docs/ has section %q (add %q and %q where it belongs)", name, strings.TrimSpace(begin), "<!-- END "+name+" -->")
+	}
+	return out, nil
+}
+
+// Sync checks section name, wherever it lives under root, against want; with
+// update it rewrites the section first.
+func Sync(root, name, want string, update bool) error {
+	files, err := Holding(root, name)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, f := range files {
+		if update {
+			if err := Update(f, name, want); err != nil {
+				return err
+			}
+		}
+		errs = append(errs, Check(f, name, want))
+	}
+	return errors.Join(errs...)
 }

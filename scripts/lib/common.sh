@@ -65,7 +65,7 @@ require_remote_state() {
   [ "${GITHUB_ACTIONS:-}" = "true" ] || [ "${REQUIRE_REMOTE_STATE:-}" = "true" ] || return 0
   local backend
   backend="$(backend_of "$1")"
-  [ "$backend" != "local" ] || die "$1 keeps its Terraform state in a local file, which is lost with the CI runner; set \"state\": {\"backend\": \"s3\", ...} in environments/$1.json (README, Remote state) before running this in a workflow"
+  [ "$backend" != "local" ] || die "$1 keeps its Terraform state in a local file, which is lost with the CI runner; set \"state\": {\"backend\": \"s3\", ...} in environments/$1.json (docs/delivery.md, Switching an environment to remote state) before running this in a workflow"
 }
 
 # config_digest ENV: the SHA-256 of the synthesized configuration a plan was made from.
@@ -85,7 +85,7 @@ adopting() {
 refuse_adoption_in_ci() {
   [ "${GITHUB_ACTIONS:-}" = "true" ] || return 0
   if adopting "$1"; then
-    die "environments/$1.json has adopt.enabled: adopting the HCL deployment runs from an administrator's machine (README, Adopting the HCL deployment), not in a workflow; set it to false once the adoption is applied"
+    die "environments/$1.json has adopt.enabled: adopting the HCL deployment runs from an administrator's machine (docs/operations.md, Adopting the HCL deployment), not in a workflow; set it to false once the adoption is applied"
   fi
 }
 
