@@ -243,3 +243,26 @@ func TestBootstrapImportsTheLambdaRolesAndBoundaryWhenTold(t *testing.T) {
 		t.Errorf("the bootstrap imports %v, want %v", got, want)
 	}
 }
+
+// TestTheRunbookGivesThePlanOfThePublishedHCLVersion: the runbook's adoption
+// plan line is the stack's, with adopt.alarms and adopt.log_groups empty (the
+// published HCL version made no log group and none of this project's alarm
+// names): its imports are those of the stack less the listed log groups and
+// alarms, every other resource is added.
+func TestTheRunbookGivesThePlanOfThePublishedHCLVersion(t *testing.T) {
+	s := remoteStacks["staging"]
+	imports := 0
+	for _, b := range s.Imports {
+		if typ, _, _ := strings.Cut(b.Str("to"), "."); typ != "aws_cloudwatch_log_group" && typ != "aws_cloudwatch_metric_alarm" {
+			imports++
+		}
+	}
+	resources := 0
+	for _, rs := range s.Resources {
+		resources += len(rs)
+	}
+	want := fmt.Sprintf("`Plan: %d to import, %d to add, N to change, 0 to destroy.`", imports, resources-imports)
+	if !strings.Contains(docText(t, "docs/operations.md"), want) {
+		t.Errorf("docs/operations.md, Adopting the HCL deployment, does not give the plan %s", want)
+	}
+}

@@ -23,7 +23,7 @@ var commandRunners = map[string]struct{ file, literal string }{
 	"scripts/apply.sh":         {"drill/staging_test.go", `"scripts/apply.sh"`},
 	"scripts/restore.sh":       {"drill/staging_test.go", `"scripts/restore.sh"`},
 	"terraform init":           {"drill/staging_test.go", `"init", "-input=false"`},
-	"terraform plan":           {"__tests__/terraform_test.go", `{"plan", "-input=false"`},
+	"terraform plan":           {"__tests__/terraform_test.go", `"plan", "-input=false"`},
 	"terraform apply":          {"drill/staging_test.go", `"apply", "-auto-approve"`},
 	"terraform output":         {"drill/drill_test.go", `"output", "-json"`},
 	"terraform state push":     {"drill/production_test.go", `"state", "push"`},
