@@ -41,6 +41,7 @@ func programBinary(t *testing.T) string {
 // malformed settings files and flags: each run exits non-zero with one clear
 // line naming the field, and writes nothing.
 func TestBadInputEndToEnd(t *testing.T) {
+	concurrent(t)
 	bin := programBinary(t)
 	shipped := map[string]map[string]any{}
 	for _, env := range StackNames() {

@@ -141,6 +141,7 @@ type simulation = iamsim.Simulation
 // calls the application makes are allowed, and calls a careless policy would
 // allow are denied.
 func TestIAMSimulator(t *testing.T) {
+	concurrent(t)
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Fatal("node is not on PATH")
 	}
@@ -314,6 +315,7 @@ func trustSimulation(principal, action, roleArn, account string, trust map[strin
 // judges who may assume the Lambda roles: Lambda on behalf of this account
 // only.
 func TestLambdaTrustPoliciesInTheIAMSimulator(t *testing.T) {
+	concurrent(t)
 	for _, env := range StackNames() {
 		s, account := stacks[bootstrapOf(env)], envByName(t, env).AccountID
 		other := "999999999999"

@@ -119,6 +119,11 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 	return m.Run(), nil
 }
 
+// concurrent marks a test that spends its time in other processes (terraform,
+// Node's IAM simulator, shellcheck, scripts) and shares nothing it writes: it
+// runs beside the others, so both cores work in the inner loop.
+func concurrent(t *testing.T) { t.Parallel() }
+
 // AllStackNames are all the stacks the App synthesizes: the environments'
 // and their state-bootstrap stacks.
 func AllStackNames() []string {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/phase-mirror/fp-calibration-infra/constructs/monitoring"
@@ -48,11 +49,16 @@ func resourceTable() string {
 	return b.String()
 }
 
+// docsMu serializes the checks and rewrites of generated sections.
+var docsMu sync.Mutex
+
 // readmeSection checks (with -update-readme: rewrites) the generated section
 // between <!-- BEGIN name --> and <!-- END name --> in whichever file of
 // README.md and docs/ holds it.
 func readmeSection(t *testing.T, name, want string) {
 	t.Helper()
+	docsMu.Lock() // tests run in parallel; a rewrite reads and writes a whole page
+	defer docsMu.Unlock()
 	if err := mdsection.Sync("..", name, want, *updateReadme); err != nil {
 		t.Error(err)
 	}

@@ -24,6 +24,7 @@ func stubCommands(t *testing.T, scripts map[string]string) []string {
 // (macOS), which refuses GNU's -d: a `date` that refuses -d is first on PATH,
 // and a `go` that stops the script where it would synthesize, past the checks.
 func TestRestoreNeedsNoGNUDate(t *testing.T) {
+	concurrent(t)
 	real, err := exec.LookPath("date")
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +66,7 @@ exec ` + real + ` "$@"
 // with progress, past the point where `aws dynamodb wait` would give up, and
 // stops at a status a restore does not pass through.
 func TestRestoreWaitsUntilTheTableIsActive(t *testing.T) {
+	concurrent(t)
 	count := filepath.Join(t.TempDir(), "calls")
 	fakeAWS := func(statuses string) []string {
 		return stubCommands(t, map[string]string{"aws": `n=$(($(cat "` + count + `" 2>/dev/null || echo 0) + 1)); echo "$n" >"` + count + `"
@@ -88,6 +90,7 @@ echo "${statuses[$(( n <= ${#statuses[@]} ? n - 1 : ${#statuses[@]} - 1 ))]}"
 // TestProfileReportsWhereTheTimeGoes: scripts/bench/profile.py on a small
 // package prints the table by command kind and the package's tests.
 func TestProfileReportsWhereTheTimeGoes(t *testing.T) {
+	concurrent(t)
 	out, code := runIn(t, "..", "", nil, "python3", "scripts/bench/profile.py", "-count=1", "./constructs/names")
 	for _, want := range []string{"go test -count=1 ./constructs/names: exit 0", "command kind", "whole tree", "names TestEachNameIsSpelledOnce"} {
 		if code != 0 || !strings.Contains(out, want) {

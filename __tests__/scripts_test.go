@@ -222,6 +222,7 @@ func TestScriptsRunTerraformAsDocumented(t *testing.T) {
 }
 
 func TestScriptsPassShellcheck(t *testing.T) {
+	concurrent(t)
 	if _, err := exec.LookPath("shellcheck"); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("shellcheck is not installed; .ci/run installs it (apt-get install shellcheck)")

@@ -458,17 +458,85 @@ func TestTheNonceNeverReachesAPlan(t *testing.T) {
 // TestStacksValidateOffline: every stack initializes with its committed
 // lock file and validates against the real AWS provider's schema, offline.
 func TestStacksValidateOffline(t *testing.T) {
+	concurrent(t)
 	for _, name := range AllStackNames() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel() // terraform only; jsii was closed by TestMain
-			offlineValidated(t, name)
+			validatedFolderOf(t, name)
 		})
 	}
+}
+
+// validatedFolderOf is the folder where a stack was initialized and
+// validated: its own (the full tier, whose plans continue there), or in the
+// inner loop (-short) one throw-away root that holds every stack as a module,
+// so the provider's schema loads once for the four stacks, not four times
+// (root-only rules, the backend and import blocks, are the full tier's).
+func validatedFolderOf(t *testing.T, stack string) string {
+	t.Helper()
+	if !testing.Short() {
+		return offlineValidated(t, stack)
+	}
+	dir, err := perStack(&stacksMu, validated, "all stacks as modules", func() (string, error) {
+		validateSlots <- struct{}{}
+		defer func() { <-validateSlots }()
+		dir, err := os.MkdirTemp(scratch, "all-stacks-")
+		if err != nil {
+			return "", err
+		}
+		// Each module's own provider block would start a provider process of
+		// its own (~300 MiB each): the modules use the root's, which is the
+		// first stack's; the provider blocks of all four have one shape.
+		modules, root := map[string]any{}, map[string]any{}
+		for _, name := range AllStackNames() {
+			if err := os.CopyFS(filepath.Join(dir, name), os.DirFS(filepath.Join(outdir, "stacks", name))); err != nil {
+				return "", err
+			}
+			var stack map[string]any
+			if err := json.Unmarshal(stacks[name].Raw, &stack); err != nil {
+				return "", err
+			}
+			if root["provider"] == nil {
+				root["provider"] = stack["provider"]
+			}
+			delete(stack, "provider")
+			raw, _ := json.Marshal(stack)
+			if err := os.WriteFile(filepath.Join(dir, name, "cdk.tf.json"), raw, 0o644); err != nil {
+				return "", err
+			}
+			modules[strings.ReplaceAll(name, "-", "_")] = map[string]string{"source": "./" + name}
+		}
+		root["module"] = modules
+		rootJSON, _ := json.Marshal(root)
+		if err := os.WriteFile(filepath.Join(dir, "main.tf.json"), rootJSON, 0o644); err != nil {
+			return "", err
+		}
+		// The root installs the provider by the first stack's committed lock
+		// file; TestInitNeverChangesALockFile compares it with every stack's.
+		lock, err := os.ReadFile(filepath.Join("..", "locks", AllStackNames()[0], app.LockFileName))
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(dir, app.LockFileName), lock, 0o644); err != nil {
+			return "", err
+		}
+		for _, args := range [][]string{{"init", "-input=false", "-no-color", "-lockfile=readonly"}, {"validate", "-no-color"}} {
+			if out, err := terraform(t, dir, args...); err != nil {
+				return "", fmt.Errorf("all stacks as modules: terraform %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
+		}
+		return dir, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // TestInitNeverChangesALockFile: every stack has its committed lock file, and
 // init with -lockfile=readonly leaves it byte for byte as committed.
 func TestInitNeverChangesALockFile(t *testing.T) {
+	concurrent(t)
 	for _, name := range AllStackNames() {
 		committed, err := os.ReadFile(filepath.Join("..", "locks", name, app.LockFileName))
 		if err != nil {
@@ -478,7 +546,7 @@ func TestInitNeverChangesALockFile(t *testing.T) {
 		if err != nil || string(published) != string(committed) {
 			t.Errorf("%s: the synthesized stack does not carry the committed lock file (%v)", name, err)
 		}
-		after, err := os.ReadFile(filepath.Join(offlineValidated(t, name), app.LockFileName)) // init ran there
+		after, err := os.ReadFile(filepath.Join(validatedFolderOf(t, name), app.LockFileName)) // init ran there
 		if err != nil || string(after) != string(committed) {
 			t.Errorf("%s: init changed the lock file (%v):\n%s", name, err, after)
 		}
