@@ -119,13 +119,20 @@ func TestDocsListEveryOutput(t *testing.T) {
 	}
 }
 
-// TestDocsListEveryDrillExclusion: the testing page's table of what the
-// emulator cannot do names every resource type the drill leaves out.
+// TestDocsListEveryDrillExclusion: the testing page's tables of what the
+// emulator cannot do name every resource type the drill leaves out, and
+// every one its proxy answers for the emulator, each in its own table.
 func TestDocsListEveryDrillExclusion(t *testing.T) {
 	page := docText(t, "docs/testing.md")
-	for _, e := range drill.Exclusions {
-		if !strings.Contains(page, "| `"+e.Type+"` |") {
-			t.Errorf("docs/testing.md's Deploy drill section does not list the exclusion %s", e.Type)
+	excluded, faked, _ := strings.Cut(page, "<!-- faked -->")
+	for _, list := range []struct {
+		text, what string
+		types      []drill.Exclusion
+	}{{excluded, "left out", drill.Exclusions}, {faked, "answered by the proxy", drill.Faked}} {
+		for _, e := range list.types {
+			if !strings.Contains(list.text, "| `"+e.Type+"` |") {
+				t.Errorf("docs/testing.md's Deploy drill section does not list %s as %s (the faked ones after <!-- faked -->)", e.Type, list.what)
+			}
 		}
 	}
 }

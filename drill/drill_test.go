@@ -94,8 +94,15 @@ func newShell(t *testing.T, dir string, e *emulator, region string) *shell {
 	if err != nil {
 		t.Fatalf("tf-cli-config.sh: %v", err)
 	}
+	// Every command reaches the emulator through a proxy that answers what
+	// moto lacks (fakes), so all of them see the same resources.
+	proxy, err := startRecorder(e, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(proxy.Stop)
 	env := append(withoutAWS(os.Environ()), e.Env(region)...)
-	env = append(env, "TF_CLI_CONFIG_FILE="+strings.TrimSpace(string(out)), "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
+	env = append(env, "AWS_ENDPOINT_URL="+proxy.Endpoint, "TF_CLI_CONFIG_FILE="+strings.TrimSpace(string(out)), "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
 		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20", "NODE_OPTIONS=--max-old-space-size=512")
 	return &shell{t: t, dir: dir, env: env}
 }

@@ -30,6 +30,7 @@ type emulator struct {
 	CABundle string // PEM of the server's certificate
 	KeyFile  string // its private key
 	log      string
+	fakes    *fakes // what moto lacks, answered by every proxy in front of this emulator
 }
 
 // startEmulator starts moto_server in dir for account and waits until it answers.
@@ -49,7 +50,7 @@ func startEmulator(dir, account string) (*emulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &emulator{Endpoint: fmt.Sprintf("https://127.0.0.1:%d", port), CABundle: certFile, KeyFile: keyFile, log: filepath.Join(dir, "emulator.log")}
+	e := &emulator{Endpoint: fmt.Sprintf("https://127.0.0.1:%d", port), CABundle: certFile, KeyFile: keyFile, log: filepath.Join(dir, "emulator.log"), fakes: newFakes()}
 	logFile, err := os.Create(e.log)
 	if err != nil {
 		return nil, err

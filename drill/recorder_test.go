@@ -21,9 +21,11 @@ import (
 )
 
 // recorder is a TLS proxy on loopback between the AWS clients and the
-// emulator that records the service and operation of every request.
+// emulator that answers what the emulator lacks (fakes) and, when it keeps
+// them, records the service and operation of every request.
 type recorder struct {
 	Endpoint string
+	keep     bool
 	srv      *http.Server
 	mu       sync.Mutex
 	calls    []Call
@@ -31,7 +33,7 @@ type recorder struct {
 
 var signingService = regexp.MustCompile(`Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request`)
 
-func startRecorder(e *emulator) (*recorder, error) {
+func startRecorder(e *emulator, keep bool) (*recorder, error) {
 	target, err := url.Parse(e.Endpoint)
 	if err != nil {
 		return nil, err
@@ -52,10 +54,14 @@ func startRecorder(e *emulator) (*recorder, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &recorder{Endpoint: fmt.Sprintf("https://127.0.0.1:%d", l.Addr().(*net.TCPAddr).Port)}
+	r := &recorder{Endpoint: fmt.Sprintf("https://127.0.0.1:%d", l.Addr().(*net.TCPAddr).Port), keep: keep}
 	r.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		r.record(req)
-		proxy.ServeHTTP(w, req)
+		if r.keep {
+			r.record(req)
+		}
+		if !e.fakes.answer(w, req) {
+			proxy.ServeHTTP(w, req)
+		}
 	})}
 	go func() { _ = r.srv.Serve(l) }()
 	return r, nil

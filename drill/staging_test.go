@@ -61,7 +61,7 @@ func TestDeployDrill(t *testing.T) {
 	})
 
 	// The deploy and the second plan go through a recording proxy.
-	rec, err := startRecorder(emu)
+	rec, err := startRecorder(emu, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,6 +145,19 @@ func TestDeployDrill(t *testing.T) {
 
 	step("the deploy role allows every call of the deploy; the plan role every call of a plan and no change", func(t *testing.T) {
 		checkRoles(t, deployCalls, planCalls, bootOut["state_kms_key_arn"])
+		// The operations the proxy answers for the emulator were made, and so
+		// judged: creates by the deploy, reads by the plan.
+		deployOps, planOps := operations(deployCalls), operations(planCalls)
+		for _, op := range []string{"dynamodb:UpdateContributorInsights", "logs:PutQueryDefinition"} {
+			if !deployOps[op] {
+				t.Errorf("the deploy made no %s: the faked resource types were not applied", op)
+			}
+		}
+		for _, op := range []string{"dynamodb:DescribeContributorInsights", "logs:DescribeQueryDefinitions"} {
+			if !planOps[op] {
+				t.Errorf("the plan made no %s", op)
+			}
+		}
 	})
 
 	var serviceOut map[string]string
