@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -17,13 +18,16 @@ import (
 // references and just enough state that Terraform's create, read and delete
 // of the resources work and a second plan is empty: CloudWatch Logs saved
 // queries (aws_cloudwatch_query_definition) and DynamoDB Contributor Insights
-// (aws_dynamodb_contributor_insights). One store serves every proxy of an
-// emulator, so every command of a drill sees the same account.
+// (aws_dynamodb_contributor_insights), and S3 bucket policies
+// (aws_s3_bucket_policy: moto would enforce them without their conditions).
+// One store serves every proxy of an emulator, so every command of a drill
+// sees the same account.
 type fakes struct {
 	mu       sync.Mutex
 	next     int
 	queries  map[string]queryDefinition // by queryDefinitionId
 	insights map[string]bool            // "<table>/<index>" with Contributor Insights enabled
+	policies map[string][]byte          // bucket -> its policy document
 }
 
 type queryDefinition struct {
@@ -35,7 +39,7 @@ type queryDefinition struct {
 }
 
 func newFakes() *fakes {
-	return &fakes{queries: map[string]queryDefinition{}, insights: map[string]bool{}}
+	return &fakes{queries: map[string]queryDefinition{}, insights: map[string]bool{}, policies: map[string][]byte{}}
 }
 
 // fakedOperations are the X-Amz-Target values fakes answers.
@@ -47,6 +51,9 @@ var fakedOperations = []string{
 // answer writes the response of a faked operation and reports whether it
 // did; any other request is left for the emulator, its body unread.
 func (f *fakes) answer(w http.ResponseWriter, req *http.Request) bool {
+	if f.answerBucketPolicy(w, req) {
+		return true
+	}
 	target := req.Header.Get("X-Amz-Target")
 	if !slices.Contains(fakedOperations, target) {
 		return false
@@ -133,6 +140,83 @@ func (f *fakes) handle(operation string, in map[string]any) (map[string]any, int
 	return awsError("UnknownOperationException", operation), http.StatusBadRequest
 }
 
+// answerBucketPolicy answers PutBucketPolicy, GetBucketPolicy and
+// DeleteBucketPolicy (path-style /<bucket>?policy, S3's REST protocol). The
+// emulator never holds the policy, so it never enforces it; the drill's IAM
+// simulations read it from here (BucketPolicy).
+func (f *fakes) answerBucketPolicy(w http.ResponseWriter, req *http.Request) bool {
+	if _, ok := req.URL.Query()["policy"]; !ok || !strings.Contains(req.Header.Get("Authorization"), "/s3/aws4_request") {
+		return false
+	}
+	bucket := strings.Trim(req.URL.Path, "/")
+	if bucket == "" || strings.Contains(bucket, "/") {
+		return false
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch req.Method {
+	case http.MethodPut:
+		body, _ := io.ReadAll(req.Body)
+		if strings.Contains(req.Header.Get("Content-Encoding"), "aws-chunked") {
+			body = unchunk(body)
+		}
+		if !json.Valid(body) {
+			s3Error(w, http.StatusBadRequest, "MalformedPolicy", "Policies must be valid JSON", bucket)
+			return true
+		}
+		f.policies[bucket] = body
+		w.WriteHeader(http.StatusNoContent)
+	case http.MethodGet:
+		policy, ok := f.policies[bucket]
+		if !ok {
+			s3Error(w, http.StatusNotFound, "NoSuchBucketPolicy", "The bucket policy does not exist", bucket)
+			return true
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(policy)
+	case http.MethodDelete:
+		delete(f.policies, bucket)
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		return false
+	}
+	return true
+}
+
+// BucketPolicy is the policy a bucket has, "" when none.
+func (f *fakes) BucketPolicy(bucket string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return string(f.policies[bucket])
+}
+
+// s3Error writes S3's XML error body.
+func s3Error(w http.ResponseWriter, status int, code, message, bucket string) {
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
+	_, _ = fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message><BucketName>%s</BucketName></Error>`, code, message, bucket)
+}
+
+// unchunk decodes an aws-chunked body: <hex size>[;extensions]\r\n<data>\r\n
+// ... up to the 0-size chunk (trailers after it are dropped).
+func unchunk(body []byte) []byte {
+	var out []byte
+	for len(body) > 0 {
+		line, rest, ok := strings.Cut(string(body), "\r\n")
+		if !ok {
+			break
+		}
+		sizeHex, _, _ := strings.Cut(line, ";")
+		var size int
+		if _, err := fmt.Sscanf(sizeHex, "%x", &size); err != nil || size == 0 || size > len(rest) {
+			break
+		}
+		out = append(out, rest[:size]...)
+		body = []byte(strings.TrimPrefix(rest[size:], "\r\n"))
+	}
+	return out
+}
+
 // withIndex adds IndexName to a Contributor Insights answer when the request named one.
 func withIndex(out map[string]any, index string) map[string]any {
 	if index != "" {
@@ -196,5 +280,49 @@ func TestFakesKeepWhatTerraformReadsBack(t *testing.T) {
 	}
 	if out, code = call("UpdateContributorInsights", map[string]any{"TableName": "t", "ContributorInsightsAction": "PAUSE"}); code != http.StatusBadRequest || out["__type"] != "ValidationException" {
 		t.Errorf("an unknown action: %d %v", code, out)
+	}
+}
+
+// TestFakeBucketPolicyRoundTrips: a policy put (plain or aws-chunked) is read
+// back as written, deleted, then NoSuchBucketPolicy; other S3 requests and
+// other services' requests are left to the emulator.
+func TestFakeBucketPolicyRoundTrips(t *testing.T) {
+	f := newFakes()
+	const auth = "AWS4-HMAC-SHA256 Credential=drill/20261203/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0"
+	send := func(method, target, body string, header map[string]string) (*httptest.ResponseRecorder, bool) {
+		req := httptest.NewRequest(method, target, strings.NewReader(body))
+		req.Header.Set("Authorization", auth)
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		w := httptest.NewRecorder()
+		return w, f.answer(w, req)
+	}
+	policy := `{"Version":"2012-10-17","Statement":[]}`
+	if w, ok := send(http.MethodPut, "https://127.0.0.1/state-bucket?policy=", policy, nil); !ok || w.Code != http.StatusNoContent {
+		t.Fatalf("PutBucketPolicy: answered %v, %d", ok, w.Code)
+	}
+	if w, _ := send(http.MethodGet, "https://127.0.0.1/state-bucket?policy", "", nil); w.Code != http.StatusOK || w.Body.String() != policy {
+		t.Errorf("GetBucketPolicy: %d %s", w.Code, w.Body)
+	}
+	chunked := fmt.Sprintf("%x;chunk-signature=0\r\n%s\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n", len(policy), policy)
+	send(http.MethodPut, "https://127.0.0.1/other-bucket?policy", chunked, map[string]string{"Content-Encoding": "aws-chunked"})
+	if got := f.BucketPolicy("other-bucket"); got != policy {
+		t.Errorf("an aws-chunked PutBucketPolicy stored %q", got)
+	}
+	if w, _ := send(http.MethodPut, "https://127.0.0.1/state-bucket?policy", "not json", nil); w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "MalformedPolicy") {
+		t.Errorf("a malformed policy: %d %s", w.Code, w.Body)
+	}
+	send(http.MethodDelete, "https://127.0.0.1/state-bucket?policy", "", nil)
+	if w, _ := send(http.MethodGet, "https://127.0.0.1/state-bucket?policy", "", nil); w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), "<Code>NoSuchBucketPolicy</Code>") {
+		t.Errorf("GetBucketPolicy after delete: %d %s", w.Code, w.Body)
+	}
+	if _, ok := send(http.MethodGet, "https://127.0.0.1/state-bucket/terraform.tfstate", "", nil); ok {
+		t.Error("an object read was answered by the fake")
+	}
+	req := httptest.NewRequest(http.MethodGet, "https://127.0.0.1/state-bucket?policy", nil)
+	req.Header.Set("Authorization", strings.Replace(auth, "/s3/", "/sqs/", 1))
+	if f.answer(httptest.NewRecorder(), req) {
+		t.Error("a request of another service was answered by the bucket-policy fake")
 	}
 }

@@ -201,6 +201,10 @@ func TestDeployDrill(t *testing.T) {
 		if out, code := sh.terraform(boot, append([]string{"plan", "-detailed-exitcode", "-input=false", "-no-color"}, tg...)...); code != 0 {
 			t.Errorf("%s: second plan exit %d (2 is a perpetual diff):\n%s", boot, code, changes(out))
 		}
+		// The state bucket's TLS-only policy was applied (held by the proxy).
+		if policy := emu.fakes.BucketPolicy(bootOut["state_bucket_name"]); !strings.Contains(policy, "aws:SecureTransport") {
+			t.Errorf("the state bucket has no TLS-only policy: %q", policy)
+		}
 	})
 
 	step("drift.sh: 2 after a change out of band, then 0 after it is reverted", func(t *testing.T) {
