@@ -43,11 +43,11 @@ func roleEdges(c *mermaid.Chart, s *StackJSON) {
 // policyDocument is the policy document a "${data.aws_iam_policy_document.X.json}"
 // reference names (nil when it names none).
 func policyDocument(s *StackJSON, ref string) Obj {
-	parts := strings.Split(strings.TrimSuffix(strings.TrimPrefix(ref, "${"), "}"), ".")
-	if len(parts) != 4 || parts[0] != "data" {
+	n, err := s.resolve(ref)
+	if err != nil || n.Type != "aws_iam_policy_document" {
 		return nil
 	}
-	return s.Data[parts[1]][parts[2]]
+	return n.Body
 }
 
 // policyTarget is the node a statement's resource stands for: the resource

@@ -36,10 +36,10 @@ var (
 	// deliberately insecure fixture stack through the same checked synthesis.
 	insecureOutdir string
 	insecureErr    error
+	// scratch holds folders shared by tests for the whole run (terraform's).
+	scratch string
 	// unknownAlarmOutdir and unknownAlarmErr are the outcome of adopting an
 	// alarm the staging stack does not have.
-	// scratch holds folders shared by tests for the whole run (terraform's).
-	scratch            string
 	unknownAlarmOutdir string
 	unknownAlarmErr    error
 	// synthResult is what app.Synth reported.

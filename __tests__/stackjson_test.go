@@ -92,22 +92,31 @@ func (s *StackJSON) One(t *testing.T, typ, attr, value string) Named {
 // ByRef resolves a "${type.name.attr}" reference to the resource it names.
 func (s *StackJSON) ByRef(t *testing.T, ref string) Named {
 	t.Helper()
+	n, err := s.resolve(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// resolve is ByRef without a test: an error for a reference that names nothing.
+func (s *StackJSON) resolve(ref string) (Named, error) {
 	parts := strings.Split(strings.TrimSuffix(strings.TrimPrefix(ref, "${"), "}"), ".")
 	if len(parts) < 3 {
-		t.Fatalf("not a resource reference: %q", ref)
+		return Named{}, fmt.Errorf("not a resource reference: %q", ref)
 	}
 	if parts[0] == "data" {
 		body, ok := s.Data[parts[1]][parts[2]]
 		if !ok {
-			t.Fatalf("reference %q names no data source", ref)
+			return Named{}, fmt.Errorf("reference %q names no data source", ref)
 		}
-		return Named{parts[1], parts[2], body}
+		return Named{parts[1], parts[2], body}, nil
 	}
 	body, ok := s.Resources[parts[0]][parts[1]]
 	if !ok {
-		t.Fatalf("reference %q names no resource", ref)
+		return Named{}, fmt.Errorf("reference %q names no resource", ref)
 	}
-	return Named{parts[0], parts[1], body}
+	return Named{parts[0], parts[1], body}, nil
 }
 
 // Get walks a path of object keys and list indexes ("a", "0", "b").

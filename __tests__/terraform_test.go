@@ -181,17 +181,23 @@ func offlineValidated(t *testing.T, stack string) string {
 		if err := copyStack(dir, stack, nil); err != nil {
 			return "", err
 		}
-		for _, args := range [][]string{{"init", "-input=false", "-no-color", "-lockfile=readonly"}, {"validate", "-no-color"}} {
-			if out, err := terraform(t, dir, args...); err != nil {
-				return "", fmt.Errorf("%s: terraform %s: %v\n%s", stack, strings.Join(args, " "), err, out)
-			}
-		}
-		return dir, nil
+		return dir, initAndValidate(t, dir, stack)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// initAndValidate runs terraform init with the committed lock file, then
+// validate, in dir (what names it in an error).
+func initAndValidate(t *testing.T, dir, what string) error {
+	for _, args := range [][]string{{"init", "-input=false", "-no-color", "-lockfile=readonly"}, {"validate", "-no-color"}} {
+		if out, err := terraform(t, dir, args...); err != nil {
+			return fmt.Errorf("%s: terraform %s: %v\n%s", what, strings.Join(args, " "), err, out)
+		}
+	}
+	return nil
 }
 
 // offlinePlan plans a validated stack offline (full tier: a plan loads the
@@ -520,12 +526,7 @@ func validatedFolderOf(t *testing.T, stack string) string {
 		if err := os.WriteFile(filepath.Join(dir, app.LockFileName), lock, 0o644); err != nil {
 			return "", err
 		}
-		for _, args := range [][]string{{"init", "-input=false", "-no-color", "-lockfile=readonly"}, {"validate", "-no-color"}} {
-			if out, err := terraform(t, dir, args...); err != nil {
-				return "", fmt.Errorf("all stacks as modules: terraform %s: %v\n%s", strings.Join(args, " "), err, out)
-			}
-		}
-		return dir, nil
+		return dir, initAndValidate(t, dir, "all stacks as modules")
 	})
 	if err != nil {
 		t.Fatal(err)

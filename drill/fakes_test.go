@@ -1,6 +1,7 @@
 package drill
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -42,20 +43,19 @@ func newFakes() *fakes {
 	return &fakes{queries: map[string]queryDefinition{}, insights: map[string]bool{}, policies: map[string][]byte{}}
 }
 
-// fakedOperations are the X-Amz-Target values fakes answers.
-var fakedOperations = []string{
-	"Logs_20140328.PutQueryDefinition", "Logs_20140328.DescribeQueryDefinitions", "Logs_20140328.DeleteQueryDefinition",
-	"DynamoDB_20120810.UpdateContributorInsights", "DynamoDB_20120810.DescribeContributorInsights",
-}
+// jsonContentTypes are the content types of the JSON protocols of the
+// services fakes answers for, by X-Amz-Target prefix.
+var jsonContentTypes = map[string]string{"Logs_20140328": "application/x-amz-json-1.1", "DynamoDB_20120810": "application/x-amz-json-1.0"}
 
 // answer writes the response of a faked operation and reports whether it
-// did; any other request is left for the emulator, its body unread.
+// did; any other request is left for the emulator, its body as it came.
 func (f *fakes) answer(w http.ResponseWriter, req *http.Request) bool {
 	if f.answerBucketPolicy(w, req) {
 		return true
 	}
-	target := req.Header.Get("X-Amz-Target")
-	if !slices.Contains(fakedOperations, target) {
+	service, operation, _ := strings.Cut(req.Header.Get("X-Amz-Target"), ".")
+	contentType, ok := jsonContentTypes[service]
+	if !ok {
 		return false
 	}
 	body, _ := io.ReadAll(req.Body)
@@ -63,14 +63,13 @@ func (f *fakes) answer(w http.ResponseWriter, req *http.Request) bool {
 	if err := json.Unmarshal(body, &in); err != nil {
 		in = map[string]any{}
 	}
-	service, operation, _ := strings.Cut(target, ".")
-	contentType := "application/x-amz-json-1.1"
-	if strings.HasPrefix(service, "DynamoDB") {
-		contentType = "application/x-amz-json-1.0"
-	}
 	f.mu.Lock()
-	out, status := f.handle(operation, in)
+	out, status := f.respond(operation, in)
 	f.mu.Unlock()
+	if status == 0 {
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		return false
+	}
 	raw, _ := json.Marshal(out)
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
@@ -78,7 +77,9 @@ func (f *fakes) answer(w http.ResponseWriter, req *http.Request) bool {
 	return true
 }
 
-func (f *fakes) handle(operation string, in map[string]any) (map[string]any, int) {
+// respond answers one faked operation: its body and HTTP status; status 0
+// for an operation it does not fake.
+func (f *fakes) respond(operation string, in map[string]any) (map[string]any, int) {
 	str := func(k string) string { s, _ := in[k].(string); return s }
 	switch operation {
 	case "PutQueryDefinition":
@@ -137,7 +138,7 @@ func (f *fakes) handle(operation string, in map[string]any) (map[string]any, int
 		return withIndex(map[string]any{"TableName": str("TableName"), "ContributorInsightsStatus": status,
 			"ContributorInsightsRuleList": []string{}, "LastUpdateDateTime": float64(time.Now().Unix())}, str("IndexName")), http.StatusOK
 	}
-	return awsError("UnknownOperationException", operation), http.StatusBadRequest
+	return nil, 0
 }
 
 // answerBucketPolicy answers PutBucketPolicy, GetBucketPolicy and
@@ -239,7 +240,7 @@ func TestFakesKeepWhatTerraformReadsBack(t *testing.T) {
 		raw, _ := json.Marshal(in)
 		var back map[string]any
 		_ = json.Unmarshal(raw, &back)
-		return f.handle(op, back)
+		return f.respond(op, back)
 	}
 	out, code := call("PutQueryDefinition", map[string]any{"name": "phase-mirror/staging/errors", "queryString": "fields @message", "logGroupNames": []string{"/aws/lambda/a"}})
 	id, _ := out["queryDefinitionId"].(string)
@@ -319,6 +320,13 @@ func TestFakeBucketPolicyRoundTrips(t *testing.T) {
 	}
 	if _, ok := send(http.MethodGet, "https://127.0.0.1/state-bucket/terraform.tfstate", "", nil); ok {
 		t.Error("an object read was answered by the fake")
+	}
+	other := httptest.NewRequest(http.MethodPost, "https://127.0.0.1/", strings.NewReader(`{"TableName":"t"}`))
+	other.Header.Set("X-Amz-Target", "DynamoDB_20120810.DescribeTable")
+	if f.answer(httptest.NewRecorder(), other) {
+		t.Error("DescribeTable, which the emulator implements, was answered by a fake")
+	} else if body, _ := io.ReadAll(other.Body); string(body) != `{"TableName":"t"}` {
+		t.Errorf("DescribeTable reaches the emulator with the body %q", body)
 	}
 	req := httptest.NewRequest(http.MethodGet, "https://127.0.0.1/state-bucket?policy", nil)
 	req.Header.Set("Authorization", strings.Replace(auth, "/s3/", "/sqs/", 1))
