@@ -20,18 +20,20 @@ func smokeStubs(t *testing.T) []string {
 key=arn:aws:kms:us-east-1:111111111111:key/k
 case "$(basename "$0") $*" in
   "terraform -chdir="*" init "*) exit 0 ;;
-  "terraform -chdir="*" output -raw kms_key_arn") echo -n "$key" ;;
-  "terraform -chdir="*" output -raw "*_table_name) n="${*##* }"; echo -n "table-${n%_table_name}" ;;
-  "terraform -chdir="*" output -raw salt_secret_arn") echo -n "arn:aws:secretsmanager:us-east-1:111111111111:secret:salt" ;;
-  "terraform -chdir="*" output -raw anonymizer_salt_parameter_name") echo -n "/aws/reference/secretsmanager//salt" ;;
-  "terraform -chdir="*" output -raw critical_alerts_topic_arn") echo -n "arn:aws:sns:us-east-1:111111111111:critical" ;;
-  "terraform -chdir="*" output -raw warning_alerts_topic_arn") echo -n "arn:aws:sns:us-east-1:111111111111:warning" ;;
+  "terraform -chdir="*" output -no-color") # read once by prepare: no output -raw is expected
+    echo "kms_key_arn = \"$key\""
+    for n in consent calibration fp_events block_counter; do echo "${n}_table_name = \"table-$n\""; done
+    echo 'salt_secret_arn = "arn:aws:secretsmanager:us-east-1:111111111111:secret:salt"'
+    echo 'anonymizer_salt_parameter_name = "/aws/reference/secretsmanager//salt"'
+    echo 'critical_alerts_topic_arn = "arn:aws:sns:us-east-1:111111111111:critical"'
+    echo 'warning_alerts_topic_arn = "arn:aws:sns:us-east-1:111111111111:warning"'
+    echo 'tags = tomap({'; echo '  "Project" = "x"'; echo '})' ;;
   "terraform -chdir="*" state list") printf 'aws_cloudwatch_metric_alarm.a\naws_cloudwatch_metric_alarm.b\naws_sns_topic.t\n' ;;
   "aws sts get-caller-identity"*) [ "$SMOKE_CASE" != nocreds ] || { echo "Unable to locate credentials" >&2; exit 255; } ;;
   "aws dynamodb describe-table"*) printf 'ACTIVE\t%s\n' "$key" ;;
   "aws dynamodb describe-continuous-backups"*) echo ENABLED ;;
-  "aws secretsmanager describe-secret"*) echo True ;;
-  "aws ssm get-parameter"*) echo 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef ;;
+  "aws secretsmanager describe-secret"*) if [ "$SMOKE_CASE" = adopted ]; then echo False; else echo True; fi ;;
+  "aws ssm get-parameter"*) if [ "$SMOKE_CASE" = adopted ]; then echo '{"hmac_salt":"x"}'; else echo 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef; fi ;;
   "aws sns list-subscriptions-by-topic --topic-arn arn:aws:sns:us-east-1:111111111111:critical"*)
     printf 'arn:aws:sns:us-east-1:111111111111:critical:1\toncall@example.com\nPendingConfirmation\tnew@example.com\n' ;;
   "aws sns list-subscriptions-by-topic"*) printf 'PendingConfirmation\tteam@example.com\n' ;;
@@ -49,7 +51,8 @@ esac
 
 // TestSmokeReportsPendingSubscriptionsAndItsExitCodes: smoke.sh lists
 // pending subscriptions, fails a topic without a confirmed one (exit 1, and
-// only that check), and exits 2 when it cannot check (no credentials). The
+// only that check), fails a salt left as the HCL version had it (JSON,
+// rotation off), and exits 2 when it cannot check (no credentials). The
 // emulator confirms every e-mail subscription, so the drill cannot show these.
 func TestSmokeReportsPendingSubscriptionsAndItsExitCodes(t *testing.T) {
 	dir := repoCopy(t)
@@ -78,6 +81,16 @@ func TestSmokeReportsPendingSubscriptionsAndItsExitCodes(t *testing.T) {
 		}
 	}
 	if strings.Contains(out, "0123456789abcdef") {
+		t.Error("smoke.sh printed the salt")
+	}
+	// A salt as the HCL version left it (a JSON value, rotation off): the two
+	// salt checks fail, and only they.
+	out, code = runScript(t, dir, "", append(stubs, "SMOKE_CASE=adopted"), "scripts/smoke.sh", "staging")
+	failed := regexp.MustCompile(`(?m)^FAIL  (salt secret|salt|table|topic|alarms)\b`).FindAllStringSubmatch(out, -1)
+	if code != 1 || len(failed) != 3 || failed[0][1] != "salt secret" || failed[1][1] != "salt" || failed[2][1] != "topic" {
+		t.Errorf("adopted: exit %d, failures %v, want exit 1, the two salt checks and the unconfirmed warning topic:\n%s", code, failed, out)
+	}
+	if strings.Contains(out, "hmac_salt") {
 		t.Error("smoke.sh printed the salt")
 	}
 	out, code = runScript(t, dir, "", append(stubs, "SMOKE_CASE=nocreds"), "scripts/smoke.sh", "staging")

@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
@@ -200,22 +199,16 @@ func uuid(t *testing.T) string {
 	return fmt.Sprintf("%s-%s-%s-%s-%s", h[:8], h[8:12], h[12:16], h[16:20], h[20:])
 }
 
-// rotateOnEmulator runs the rotator's handler through the four steps, twice,
-// against the emulator's Secrets Manager, and reads the salt the way the
-// anonymizer does.
-func rotateOnEmulator(t *testing.T, out map[string]string) (salt string) {
+// rotateByHand checks the rotation the adoption's apply made (the adopted
+// JSON salt is AWSPREVIOUS, a bare 64-hex salt AWSCURRENT), then rotates as
+// an operator would (aws secretsmanager rotate-secret: the proxy runs the
+// rotator's steps, as Secrets Manager invokes the function), and reads the
+// new salt the way the anonymizer does. It returns the new salt.
+func rotateByHand(t *testing.T, sh *shell, out map[string]string, adopted string) string {
 	ctx := context.Background()
 	cfg := awsConfig(t)
 	sm := secretsmanager.NewFromConfig(cfg)
-	secret := out["salt_secret_name"]
-	// Turn rotation on, standing in for the excluded rotation resource: the
-	// emulator's RotateSecret without a Lambda and not immediately records
-	// the schedule, and on a secret with a value (an adopted one) copies the
-	// current value into a new AWSCURRENT version. AWS would require the Lambda.
-	if _, err := sm.RotateSecret(ctx, &secretsmanager.RotateSecretInput{SecretId: aws.String(secret), RotateImmediately: aws.Bool(false),
-		RotationRules: &smtypes.RotationRulesType{AutomaticallyAfterDays: aws.Int64(30)}}); err != nil {
-		t.Fatalf("enable rotation: %v", err)
-	}
+	secret := out["salt_secret_arn"]
 	current := func(stage string) (string, string) {
 		t.Helper()
 		v, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(secret), VersionStage: aws.String(stage)})
@@ -224,34 +217,23 @@ func rotateOnEmulator(t *testing.T, out map[string]string) (salt string) {
 		}
 		return aws.ToString(v.VersionId), aws.ToString(v.SecretString)
 	}
-	var previous string
-	for round := 1; round <= 2; round++ {
-		token := uuid(t)
-		r := &rotator.Rotator{Client: pendingMarker{SecretsManager: sm, token: token}}
-		for _, stepName := range []string{rotator.StepCreate, rotator.StepSet, rotator.StepTest, rotator.StepFinish} {
-			if err := r.Handle(ctx, rotator.Event{Step: stepName, SecretID: secret, ClientRequestToken: token}); err != nil {
-				t.Fatalf("round %d, %s: %v", round, stepName, err)
-			}
-		}
-		version, value := current(rotator.StageCurrent)
-		if version != token || !rotator.SaltPattern.MatchString(value) {
-			t.Fatalf("round %d: AWSCURRENT is version %s with %q, want version %s with a bare 64-hex salt", round, version, value, token)
-		}
-		if round == 2 {
-			if _, old := current("AWSPREVIOUS"); old != previous {
-				t.Errorf("AWSPREVIOUS holds %q, want the salt of round 1", old)
-			}
-			if value == previous {
-				t.Error("the salt did not change")
-			}
-		}
-		// The anonymizer's read: SSM GetParameter, with decryption, of the
-		// anonymizer_salt_parameter_name output.
-		p, err := ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(out["anonymizer_salt_parameter_name"]), WithDecryption: aws.Bool(true)})
-		if err != nil || aws.ToString(p.Parameter.Value) != value {
-			t.Errorf("round %d: GetParameter %s: %v (value matches: %v)", round, out["anonymizer_salt_parameter_name"], err, err == nil && aws.ToString(p.Parameter.Value) == value)
-		}
-		previous = value
+	_, first := current(rotator.StageCurrent)
+	if _, previous := current("AWSPREVIOUS"); !rotator.SaltPattern.MatchString(first) || previous != adopted {
+		t.Fatalf("after the adoption's apply AWSCURRENT is a 64-hex salt: %v, AWSPREVIOUS the adopted JSON salt: %v", rotator.SaltPattern.MatchString(first), previous == adopted)
 	}
-	return previous
+	token := strings.TrimSpace(sh.must("aws", "secretsmanager", "rotate-secret", "--secret-id", secret, "--query", "VersionId", "--output", "text"))
+	version, value := current(rotator.StageCurrent)
+	if version != token || !rotator.SaltPattern.MatchString(value) || value == first {
+		t.Fatalf("after rotate-secret AWSCURRENT is version %s (want %s), a bare 64-hex salt: %v, a new one: %v", version, token, rotator.SaltPattern.MatchString(value), value != first)
+	}
+	if _, previous := current("AWSPREVIOUS"); previous != first {
+		t.Error("AWSPREVIOUS does not hold the salt before the rotation")
+	}
+	// The anonymizer's read: SSM GetParameter, with decryption, of the
+	// anonymizer_salt_parameter_name output.
+	p, err := ssm.NewFromConfig(cfg).GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(out["anonymizer_salt_parameter_name"]), WithDecryption: aws.Bool(true)})
+	if err != nil || aws.ToString(p.Parameter.Value) != value {
+		t.Errorf("GetParameter %s: %v (value matches: %v)", out["anonymizer_salt_parameter_name"], err, err == nil && aws.ToString(p.Parameter.Value) == value)
+	}
+	return value
 }

@@ -1,6 +1,8 @@
 package drill
 
 import (
+	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -19,6 +21,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 )
 
 // emulator is a moto_server on a free loopback port, serving TLS with a
@@ -30,7 +35,8 @@ type emulator struct {
 	CABundle string // PEM of the server's certificate
 	KeyFile  string // its private key
 	log      string
-	fakes    *fakes // what moto lacks, answered by every proxy in front of this emulator
+	fakes    *fakes    // what moto lacks, answered by every proxy in front of this emulator
+	service  *recorder // the proxy AWS's own calls go through (the rotation fake's)
 }
 
 // startEmulator starts moto_server in dir for account and waits until it answers.
@@ -67,7 +73,30 @@ func startEmulator(dir, account string) (*emulator, error) {
 		e.Stop()
 		return nil, err
 	}
+	if e.service, err = startRecorder(e, false); err != nil {
+		e.Stop()
+		return nil, err
+	}
+	e.fakes.rotation.backend = e.account
 	return e, nil
+}
+
+// account is the emulator's account in region as AWS itself reaches it:
+// through the service proxy (so it sees the fakes, and is never recorded).
+func (e *emulator) account(region string) rotationBackend {
+	ca, err := os.ReadFile(e.CABundle)
+	if err != nil {
+		return failingBackend{err}
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(context.Background(), awsconfig.WithRegion(region),
+		awsconfig.WithBaseEndpoint(e.service.Endpoint), awsconfig.WithCustomCABundle(bytes.NewReader(ca)),
+		awsconfig.WithCredentialsProvider(aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			return aws.Credentials{AccessKeyID: "drill", SecretAccessKey: "drill", Source: "drill"}, nil
+		})))
+	if err != nil {
+		return failingBackend{err}
+	}
+	return accountBackend{cfg: cfg}
 }
 
 func (e *emulator) waitReady(limit time.Duration) error {
@@ -95,6 +124,9 @@ func (e *emulator) waitReady(limit time.Duration) error {
 
 // Stop ends the emulator's process group.
 func (e *emulator) Stop() {
+	if e.service != nil {
+		e.service.Stop()
+	}
 	if e.cmd == nil || e.cmd.Process == nil {
 		return
 	}

@@ -8,48 +8,27 @@ package drill
 // stack); the offline plans of the stack tests cover the others.
 const Environment = "staging"
 
-// Exclusion is a resource type the drill does not apply, and why.
-type Exclusion struct {
-	// Type is the Terraform resource type.
+// Gap is something moto 5.2.1 cannot do that a deploy does, and what the
+// drill does about it.
+type Gap struct {
+	// Type is the Terraform resource type, or the API call.
 	Type string
-	// Reason is what the emulator does with its API call (measured; a test
+	// Reason is what the emulator does with the call (measured; a test
 	// repeats the call and fails if the emulator starts to accept it).
 	Reason string
 }
 
-// Exclusions are every resource type the drill leaves out; everything else is
-// applied. A test proves each listed call really fails on the emulator, so
-// the list cannot grow quietly.
-var Exclusions = []Exclusion{
-	{"aws_secretsmanager_secret_rotation", "moto 5.2.1 answers secretsmanager:RotateSecret with a rotation Lambda on a secret that has no version yet (the salt: Terraform never writes a value) with HTTP 500 (UnboundLocalError); with a version it answers 200 without running the function, which needs Docker. The drill runs the rotator's handler against the emulator's Secrets Manager instead"},
-}
-
-// Faked are the resource types moto 5.2.1 cannot create, which the drill
-// applies nonetheless: the proxy between the drill's commands and the emulator
+// Faked are the resource types (and calls) moto 5.2.1 cannot play, which
+// the drill applies nonetheless (it leaves no resource type out: every resource of
+// both stacks is applied, planned again, and staging's destroyed): the proxy between the drill's commands and the emulator
 // answers their operations with the AWS API's response shapes and keeps their
 // state (drill/fakes_test.go). Their calls are recorded and judged against
 // the roles like every other. A test proves the emulator still refuses each.
-var Faked = []Exclusion{
+var Faked = []Gap{
 	{"aws_cloudwatch_query_definition", "moto 5.2.1 answers logs:PutQueryDefinition with HTTP 500 (NotImplementedError); the proxy answers PutQueryDefinition, DescribeQueryDefinitions and DeleteQueryDefinition"},
 	{"aws_dynamodb_contributor_insights", "moto 5.2.1 answers dynamodb:UpdateContributorInsights with HTTP 500 (NotImplementedError); the proxy answers UpdateContributorInsights and DescribeContributorInsights (status ENABLED at once, where AWS passes through ENABLING)"},
+	{"aws_secretsmanager_secret_rotation", "moto 5.2.1 answers secretsmanager:RotateSecret with a rotation Lambda on a secret that has no version yet (the salt: Terraform never writes a value) with HTTP 500 (UnboundLocalError), and never runs the function (it needs Docker); the proxy answers RotateSecret and CancelRotateSecret, adds the rotation to DescribeSecret's answers, refuses a function whose policy does not let Secrets Manager invoke it, and runs the rotator's four steps (its Go handler) against the emulator"},
+	{"logs:AssociateKmsKey", "moto 5.2.1 does not implement it (HTTP 500, the provider retries for minutes), and the adoption makes it: the Lambda log groups that exist get the environment's key; the proxy answers AssociateKmsKey and DisassociateKmsKey and adds the key to DescribeLogGroups' answers"},
+	{"dynamodb:UpdateTable SSESpecification", "moto 5.2.1 answers UpdateTable with an SSESpecification but keeps the table's encryption as it was, so every later plan would switch it again; the adoption makes it (the HCL version's tables use the AWS-owned key and switch in place to the environment's); the proxy keeps the switch and puts it into UpdateTable's and DescribeTable's answers"},
 	{"aws_s3_bucket_policy", "moto 5.2.1 evaluates bucket policies without their conditions: the state bucket's TLS-only Deny (aws:SecureTransport false) would deny every object request, over TLS too, and the S3 backend could neither read nor write state; the proxy answers Put/Get/DeleteBucketPolicy and keeps the policy from the emulator, and the role checks simulate with it"},
-}
-
-// FixtureDeviations are where the adoption drill's fixture (the HCL
-// version's resources) departs from what the HCL version left running,
-// because the emulator cannot make the call the adoption makes on AWS. Type
-// names the call. A test proves each refusal, as for Exclusions.
-var FixtureDeviations = []Exclusion{
-	{"logs:AssociateKmsKey", "moto 5.2.1 does not implement it (HTTP 500, the provider retries for minutes): the fixture creates the Lambda log groups already encrypted with the key the adoption imports; on AWS the adoption plan associates the key with them in place"},
-	{"dynamodb:UpdateTable SSESpecification", "moto 5.2.1 answers UpdateTable with an SSESpecification but keeps the table's encryption as it was, so every later plan would switch it again: the fixture creates the tables already encrypted with the key the adoption imports; on AWS the HCL version's tables use the AWS-owned key and the adoption plan switches them in place (the provider's plan, measured with such a fixture: every table \"updated in-place\", nothing replaced)"},
-}
-
-// Excluded reports whether resources of type typ are left out of the drill.
-func Excluded(typ string) bool {
-	for _, e := range Exclusions {
-		if e.Type == typ {
-			return true
-		}
-	}
-	return false
 }

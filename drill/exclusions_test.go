@@ -10,9 +10,9 @@ import (
 	"testing"
 )
 
-// probes repeat, for each excluded resource type, the call its creation
-// makes, and return what the emulator answered and whether that is the
-// failure Exclusions describes.
+// probes repeat, for each faked resource type and call, the call its
+// creation makes, and return what the emulator answered and whether
+// that is the failure its Gap describes.
 var probes = map[string]func(t *testing.T, cli func(args ...string) (string, bool)) (string, bool){
 	"aws_cloudwatch_query_definition": func(t *testing.T, cli func(args ...string) (string, bool)) (string, bool) {
 		out, ok := cli("logs", "put-query-definition", "--name", "drill-probe", "--query-string", "fields @message")
@@ -86,11 +86,10 @@ var probes = map[string]func(t *testing.T, cli func(args ...string) (string, boo
 	},
 }
 
-// TestEveryExclusionIsRefusedByTheEmulator: each resource type the drill
-// leaves out, and each call a fixture deviation stands in for,
-// leaves out fails on the emulator as Exclusions says, and every listed type
-// has a probe, so the list cannot grow without proof or outlive its reason.
-func TestEveryExclusionIsRefusedByTheEmulator(t *testing.T) {
+// TestTheEmulatorStillLacksWhatIsFaked: each resource type and call the
+// proxy answers for the emulator fails on the emulator as its Gap says, and every listed one has a probe,
+// so the lists cannot grow without proof or outlive their reason.
+func TestTheEmulatorStillLacksWhatIsFaked(t *testing.T) {
 	needsEmulator(t)
 	cli := func(args ...string) (string, bool) {
 		cmd := exec.Command("aws", args...)
@@ -98,20 +97,20 @@ func TestEveryExclusionIsRefusedByTheEmulator(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		return string(out), err == nil
 	}
-	all := append(append(append([]Exclusion{}, Exclusions...), FixtureDeviations...), Faked...)
+	all := Faked
 	for _, e := range all {
 		probe, ok := probes[e.Type]
 		if !ok {
-			t.Errorf("%s is excluded but has no probe proving the emulator refuses it", e.Type)
+			t.Errorf("%s is faked but has no probe proving the emulator refuses it", e.Type)
 			continue
 		}
 		out, refused := probe(t, cli)
 		if !refused {
-			t.Errorf("%s: the emulator no longer fails as described (%s); apply it in the drill and remove it from its list (a faked one: drop its fake). It answered:\n%s", e.Type, e.Reason, out)
+			t.Errorf("%s: the emulator no longer fails as described (%s); drop its fake. It answered:\n%s", e.Type, e.Reason, out)
 		}
 	}
 	if len(probes) != len(all) {
-		t.Errorf("%d probes for %d exclusions and fixture deviations", len(probes), len(all))
+		t.Errorf("%d probes for %d faked types and calls", len(probes), len(all))
 	}
 }
 

@@ -20,15 +20,19 @@ import (
 // of the resources work and a second plan is empty: CloudWatch Logs saved
 // queries (aws_cloudwatch_query_definition) and DynamoDB Contributor Insights
 // (aws_dynamodb_contributor_insights), and S3 bucket policies
-// (aws_s3_bucket_policy: moto would enforce them without their conditions).
+// (aws_s3_bucket_policy: moto would enforce them without their conditions),
+// Secrets Manager's rotation (aws_secretsmanager_secret_rotation), and the
+// adoption's encryption changes of tables and log groups.
 // One store serves every proxy of an emulator, so every command of a drill
 // sees the same account.
 type fakes struct {
-	mu       sync.Mutex
-	next     int
-	queries  map[string]queryDefinition // by queryDefinitionId
-	insights map[string]bool            // "<table>/<index>" with Contributor Insights enabled
-	policies map[string][]byte          // bucket -> its policy document
+	mu         sync.Mutex
+	next       int
+	queries    map[string]queryDefinition // by queryDefinitionId
+	insights   map[string]bool            // "<table>/<index>" with Contributor Insights enabled
+	policies   map[string][]byte          // bucket -> its policy document
+	rotation   *rotations                 // Secrets Manager's rotation (fakes_rotation_test.go)
+	encryption *encryption                // the adoption's key changes (fakes_encryption_test.go)
 }
 
 type queryDefinition struct {
@@ -40,7 +44,8 @@ type queryDefinition struct {
 }
 
 func newFakes() *fakes {
-	return &fakes{queries: map[string]queryDefinition{}, insights: map[string]bool{}, policies: map[string][]byte{}}
+	return &fakes{queries: map[string]queryDefinition{}, insights: map[string]bool{}, policies: map[string][]byte{},
+		rotation: newRotations(), encryption: newEncryption()}
 }
 
 // jsonContentTypes are the content types of the JSON protocols of the
@@ -50,7 +55,7 @@ var jsonContentTypes = map[string]string{"Logs_20140328": "application/x-amz-jso
 // answer writes the response of a faked operation and reports whether it
 // did; any other request is left for the emulator, its body as it came.
 func (f *fakes) answer(w http.ResponseWriter, req *http.Request) bool {
-	if f.answerBucketPolicy(w, req) {
+	if f.answerBucketPolicy(w, req) || f.rotation.answer(w, req) || f.encryption.answer(w, req) {
 		return true
 	}
 	service, operation, _ := strings.Cut(req.Header.Get("X-Amz-Target"), ".")
@@ -182,6 +187,14 @@ func (f *fakes) answerBucketPolicy(w http.ResponseWriter, req *http.Request) boo
 		return false
 	}
 	return true
+}
+
+// patch puts what the fakes keep into the emulator's answers.
+func (f *fakes) patch(resp *http.Response) error {
+	if err := f.rotation.patch(resp); err != nil {
+		return err
+	}
+	return f.encryption.patch(resp)
 }
 
 // BucketPolicy is the policy a bucket has, "" when none.

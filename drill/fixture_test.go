@@ -93,14 +93,12 @@ func createHCLDeployment(t *testing.T, sh *shell, env string) hclDeployment {
 			[]ddbtypes.KeySchemaElement{hash("bucketKey"), {AttributeName: aws.String("ruleId"), KeyType: ddbtypes.KeyTypeRange}}, nil,
 			item{"bucketKey": s("bucket-legacy"), "ruleId": s("rule-7"), "ttl": n(1900000000)}},
 	}
-	// Encrypted with the key the adoption imports, not the AWS-owned key: a
-	// fixture deviation (FixtureDeviations), the emulator ignores the
-	// SSESpecification of UpdateTable.
-	sse := &ddbtypes.SSESpecification{Enabled: aws.Bool(true), SSEType: ddbtypes.SSETypeKms, KMSMasterKeyId: key.KeyMetadata.Arn}
+	// With the AWS-owned key, as the HCL version made them: the adoption
+	// switches them to the environment's key.
 	d.Rows = map[string]item{}
 	for _, tb := range tables {
 		_, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{TableName: aws.String(tb.name), BillingMode: ddbtypes.BillingModePayPerRequest,
-			AttributeDefinitions: tb.attrs, KeySchema: tb.keys, GlobalSecondaryIndexes: tb.indexes, SSESpecification: sse})
+			AttributeDefinitions: tb.attrs, KeySchema: tb.keys, GlobalSecondaryIndexes: tb.indexes})
 		must("CreateTable "+tb.name, err)
 		if tb.ttl != "" {
 			_, err = db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: aws.String(tb.name),
@@ -149,12 +147,12 @@ func createHCLDeployment(t *testing.T, sh *shell, env string) hclDeployment {
 	}
 
 	// The log groups the Lambda runtime created on the functions' first
-	// invocations (no retention: defect 10). Encrypted with the key already:
-	// a fixture deviation (FixtureDeviations), the emulator cannot associate it.
+	// invocations (no retention: defect 10), not encrypted: the adoption
+	// associates the environment's key with them.
 	lg := cloudwatchlogs.NewFromConfig(cfg)
 	for _, fn := range []string{"fp-ingestion", "calibration-query"} {
 		name := "/aws/lambda/phase-mirror-" + fn + "-" + env
-		_, err := lg.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name), KmsKeyId: key.KeyMetadata.Arn})
+		_, err := lg.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name)})
 		must("CreateLogGroup "+fn, err)
 		d.LogGroups = append(d.LogGroups, name)
 	}

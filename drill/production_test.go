@@ -48,13 +48,13 @@ func TestProductionDrill(t *testing.T) {
 		}
 	}
 	sh.mustTerraform(boot, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, roles...)...)
-	tg, n := targets(t, project, production.Name)
+	_, n := targets(t, project, production.Name)
 	sh.mustTerraform(production.Name, "init", "-input=false", "-no-color", "-lockfile=readonly")
-	out := sh.mustTerraform(production.Name, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, tg...)...)
+	out := sh.mustTerraform(production.Name, "apply", "-auto-approve", "-input=false", "-no-color")
 	if m := applied.FindStringSubmatch(out); m == nil || m[1] != fmt.Sprint(n) {
 		t.Fatalf("production applied %v, want %d resources:\n%s", m, n, tail(out, 20))
 	}
-	out, code := sh.terraform(production.Name, append([]string{"plan", "-destroy", "-input=false", "-no-color"}, tg...)...)
+	out, code := sh.terraform(production.Name, "plan", "-destroy", "-input=false", "-no-color")
 	if code == 0 || !strings.Contains(out, "Instance cannot be destroyed") {
 		t.Errorf("a destroy plan of production was not refused by prevent_destroy: exit %d\n%s", code, tail(out, 20))
 	}
@@ -78,7 +78,7 @@ func TestProductionDrill(t *testing.T) {
 	sh.must("go", "run", ".")
 	sh.mustTerraform(production.Name, "init", "-input=false", "-no-color", "-lockfile=readonly")
 	sh.mustTerraform(production.Name, "state", "push", "../../../terraform.production.tfstate")
-	if out, code := sh.terraform(production.Name, append([]string{"plan", "-detailed-exitcode", "-input=false", "-no-color"}, tg...)...); code != 0 {
+	if out, code := sh.terraform(production.Name, "plan", "-detailed-exitcode", "-input=false", "-no-color"); code != 0 {
 		t.Errorf("production after the apply and the switch to S3 state: plan exit %d (2 is a perpetual diff or a state lost in the push)\n%s", code, changes(out))
 	}
 }

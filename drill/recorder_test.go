@@ -46,6 +46,7 @@ func startRecorder(e *emulator, keep bool) (*recorder, error) {
 	pool.AppendCertsFromPEM(ca)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	proxy.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	proxy.ModifyResponse = e.fakes.patch
 	cert, err := tls.LoadX509KeyPair(e.CABundle, e.KeyFile)
 	if err != nil {
 		return nil, err

@@ -90,8 +90,18 @@ refuse_adoption_in_ci() {
 }
 
 # output_of ENV NAME: one output of the environment's state (the stack must
-# be synthesized and initialized).
+# be synthesized and initialized). After prepare ENV, string outputs come from
+# the one `terraform output` it ran (each terraform command reads the state
+# anew: about a second on S3); anything else from `terraform output -raw`.
 output_of() {
+  local line
+  if [ "${_outputs_env:-}" = "$1" ]; then
+    line="$(grep -m 1 -E "^$2 = \"" <<<"$_outputs" || true)"
+    if [[ "$line" =~ ^[a-z0-9_]+\ =\ \"([^\"\\]*)\"$ ]]; then
+      printf '%s' "${BASH_REMATCH[1]}"
+      return 0
+    fi
+  fi
   terraform -chdir="$(stack_dir "$1")" output -raw "$2"
 }
 
@@ -110,7 +120,8 @@ synth_if_stale() {
 }
 
 # prepare ENV: synthesize (when stale) and initialize the environment's stack
-# quietly, for the read-only scripts that read its state.
+# quietly, for the read-only scripts that read its state, and read its
+# outputs once (output_of).
 prepare() {
   local log
   log="$(mktemp)"
@@ -120,6 +131,8 @@ prepare() {
     die "could not synthesize and initialize $1 (output above)"
   fi
   rm -f "$log"
+  _outputs="$(terraform -chdir="$(stack_dir "$1")" output -no-color 2>/dev/null || true)"
+  _outputs_env="$1"
 }
 
 # wait_table_active TABLE SECONDS: polls a DynamoDB table every SECONDS until it
