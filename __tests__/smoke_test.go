@@ -19,7 +19,7 @@ func smokeStubs(t *testing.T) []string {
 	stub := `#!/usr/bin/env bash
 key=arn:aws:kms:us-east-1:111111111111:key/k
 case "$(basename "$0") $*" in
-  "terraform -chdir="*" init "*) exit 0 ;;
+  "terraform -chdir="*" init "*) [ -z "${INIT_LOG:-}" ] || echo init >>"$INIT_LOG" ;;
   "terraform -chdir="*" output -no-color") # read once by prepare: no output -raw is expected
     echo "kms_key_arn = \"$key\""
     for n in consent calibration fp_events block_counter; do echo "${n}_table_name = \"table-$n\""; done
@@ -97,4 +97,44 @@ func TestSmokeReportsPendingSubscriptionsAndItsExitCodes(t *testing.T) {
 	if code != 2 || !strings.Contains(out, "error: no AWS credentials for staging's account") {
 		t.Errorf("nocreds: exit %d, want 2:\n%s", code, out)
 	}
+}
+
+// TestScriptsInitializeOncePerConfiguration: a script initializes a stack
+// folder once for its inputs: a second run does not run init again; a new
+// stack JSON (a synthesis), or a provider no longer in place, does.
+func TestScriptsInitializeOncePerConfiguration(t *testing.T) {
+	dir := repoCopy(t)
+	stack := filepath.Join(dir, "cdktf.out", "stacks", "staging")
+	provider := filepath.Join(stack, ".terraform", "providers", "registry.terraform.io", "hashicorp", "aws", "5.100.0", "linux_amd64", "terraform-provider-aws_v5.100.0_x5")
+	if err := os.MkdirAll(filepath.Dir(provider), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write := func(path, text string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(text), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(filepath.Join(stack, "cdk.tf.json"), "{}\n")
+	write(provider, "binary")
+	log := filepath.Join(t.TempDir(), "inits")
+	env := append(smokeStubs(t), "SMOKE_CASE=pending", "INIT_LOG="+log)
+	inits := func(want int, after string) {
+		t.Helper()
+		raw, _ := os.ReadFile(log)
+		if got := strings.Count(string(raw), "init\n"); got != want {
+			t.Errorf("after %s: %d inits, want %d", after, got, want)
+		}
+	}
+	runScript(t, dir, "", env, "scripts/smoke.sh", "staging")
+	runScript(t, dir, "", env, "scripts/smoke.sh", "staging")
+	inits(1, "two runs on one configuration")
+	write(filepath.Join(stack, "cdk.tf.json"), "{\"synthesized\": \"again\"}\n")
+	runScript(t, dir, "", env, "scripts/smoke.sh", "staging")
+	inits(2, "a new stack JSON")
+	if err := os.Remove(provider); err != nil {
+		t.Fatal(err)
+	}
+	runScript(t, dir, "", env, "scripts/smoke.sh", "staging")
+	inits(3, "the provider removed")
 }

@@ -87,8 +87,10 @@ var probes = map[string]func(t *testing.T, cli func(args ...string) (string, boo
 }
 
 // TestTheEmulatorStillLacksWhatIsFaked: each resource type and call the
-// proxy answers for the emulator fails on the emulator as its Gap says, and every listed one has a probe,
-// so the lists cannot grow without proof or outlive their reason.
+// proxy answers for the emulator fails on the emulator as its Gap says, and
+// every listed one has a probe, so the list cannot grow without proof or
+// outlive its reason. The probes make their own resources, under names of
+// their own, so they run at once.
 func TestTheEmulatorStillLacksWhatIsFaked(t *testing.T) {
 	needsEmulator(t)
 	cli := func(args ...string) (string, bool) {
@@ -104,10 +106,12 @@ func TestTheEmulatorStillLacksWhatIsFaked(t *testing.T) {
 			t.Errorf("%s is faked but has no probe proving the emulator refuses it", e.Type)
 			continue
 		}
-		out, refused := probe(t, cli)
-		if !refused {
-			t.Errorf("%s: the emulator no longer fails as described (%s); drop its fake. It answered:\n%s", e.Type, e.Reason, out)
-		}
+		t.Run(e.Type, func(t *testing.T) {
+			t.Parallel()
+			if out, refused := probe(t, cli); !refused {
+				t.Errorf("%s: the emulator no longer fails as described (%s); drop its fake. It answered:\n%s", e.Type, e.Reason, out)
+			}
+		})
 	}
 	if len(probes) != len(all) {
 		t.Errorf("%d probes for %d faked types and calls", len(probes), len(all))
