@@ -88,11 +88,12 @@ echo "${statuses[$(( n <= ${#statuses[@]} ? n - 1 : ${#statuses[@]} - 1 ))]}"
 }
 
 // TestProfileReportsWhereTheTimeGoes: scripts/bench/profile.py on a small
-// package prints the table by command kind and the package's tests.
+// package prints the table by command kind, what ran at the peak, and the
+// package's tests.
 func TestProfileReportsWhereTheTimeGoes(t *testing.T) {
 	concurrent(t)
 	out, code := runIn(t, "..", "", nil, "python3", "scripts/bench/profile.py", "-count=1", "./constructs/names")
-	for _, want := range []string{"go test -count=1 ./constructs/names: exit 0", "command kind", "whole tree", "names TestEachNameIsSpelledOnce"} {
+	for _, want := range []string{"go test -count=1 ./constructs/names: exit 0", "command kind", "whole tree", "at the peak (", "names TestEachNameIsSpelledOnce"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("profile.py: exit %d, output lacks %q:\n%s", code, want, out)
 		}

@@ -10,7 +10,8 @@ every 0.2 s (Linux). Prints:
   - by command kind (terraform, jsii/Node, moto, aws CLI, go build, test
     binaries, other): processes started, user+sys CPU seconds, peak RSS of
     one process, and the peak RSS of all processes of that kind at once;
-  - the whole tree's wall time, CPU seconds and peak RSS;
+  - the whole tree's wall time, CPU seconds and peak RSS, and what was
+    running at the peak (RSS by kind, and the tests);
   - the slowest tests and subtests (steps of the drill) by wall time.
 CPU is read from each process's last sample, so processes shorter than a
 sampling interval are undercounted; the totals line adds the children's CPU
@@ -75,6 +76,22 @@ def descendants(procs, root):
     return out
 
 
+def running_tests(events):
+    """The innermost tests started and not yet ended, by package."""
+    started, ended = [], set()
+    for e in list(events):
+        key = (e.get("Package", "").rsplit("/", 1)[-1], e.get("Test"))
+        if not key[1]:
+            continue
+        if e.get("Action") == "run":
+            started.append(key)
+        elif e.get("Action") in ("pass", "fail", "skip"):
+            ended.add(key)
+    running = [k for k in started if k not in ended]
+    return [f"{pkg} {test}" for pkg, test in running
+            if not any(o[0] == pkg and o[1].startswith(test + "/") for o in running)]
+
+
 def main():
     args = sys.argv[1:] or ["-count=1", "./...", "./__tests__"]
     root_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
@@ -82,6 +99,7 @@ def main():
     proc = subprocess.Popen(["go", "test", "-json", *args], cwd=root_dir, stdout=subprocess.PIPE, text=True)
     seen = {}  # pid -> [kind, cpu, peak rss]
     peaks = {"total": 0}
+    at_peak = (0.0, {}, [])  # when the whole tree peaked: seconds, RSS by kind, tests running
     events = []
 
     def reader():
@@ -105,7 +123,9 @@ def main():
             now[entry[0]] = now.get(entry[0], 0) + rss
         for kind, rss in now.items():
             peaks[kind] = max(peaks.get(kind, 0), rss)
-        peaks["total"] = max(peaks["total"], sum(now.values()))
+        if sum(now.values()) > peaks["total"]:
+            peaks["total"] = sum(now.values())
+            at_peak = (time.time() - started, dict(now), running_tests(events))
         time.sleep(0.2)
     t.join()
     wall = time.time() - started
@@ -121,6 +141,11 @@ def main():
     for kind, (n, cpu, rss) in sorted(by_kind.items(), key=lambda kv: -kv[1][1]):
         print(f"{kind:<14}{n:>10}{cpu:>9.1f}{mib(rss):>16.0f}{mib(peaks.get(kind, 0)):>16.0f}")
     print(f"{'whole tree':<14}{len(seen):>10}{children.ru_utime + children.ru_stime:>9.1f}{'':>16}{mib(peaks['total']):>16.0f}   wall {wall:.1f} s")
+
+    when, kinds, tests = at_peak
+    print(f"\nat the peak ({when:.0f} s in): " + ", ".join(f"{k} {mib(r):.0f} MiB" for k, r in sorted(kinds.items(), key=lambda kv: -kv[1])))
+    for test in tests:
+        print(f"  running: {test}")
 
     steps = [(e.get("Elapsed", 0), e["Package"].rsplit("/", 1)[-1], e["Test"], e["Action"])
              for e in events if e.get("Test") and e.get("Action") in ("pass", "fail", "skip")]
