@@ -11,7 +11,7 @@ every 0.2 s (Linux). Prints:
     binaries, other): processes started, user+sys CPU seconds, peak RSS of
     one process, and the peak RSS of all processes of that kind at once;
   - the whole tree's wall time, CPU seconds and peak RSS, and what was
-    running at the peak (RSS by kind, and the tests);
+    running at the peak (RSS by kind, the largest processes, the tests);
   - the slowest tests and subtests (steps of the drill) by wall time.
 CPU is read from each process's last sample, so processes shorter than a
 sampling interval are undercounted; the totals line adds the children's CPU
@@ -99,7 +99,7 @@ def main():
     proc = subprocess.Popen(["go", "test", "-json", *args], cwd=root_dir, stdout=subprocess.PIPE, text=True)
     seen = {}  # pid -> [kind, cpu, peak rss]
     peaks = {"total": 0}
-    at_peak = (0.0, {}, [])  # when the whole tree peaked: seconds, RSS by kind, tests running
+    at_peak = (0.0, {}, [], [])  # when the whole tree peaked: seconds, RSS by kind, tests running, largest processes
     events = []
 
     def reader():
@@ -113,11 +113,12 @@ def main():
     t.start()
     while proc.poll() is None:
         procs = snapshot()
-        now = {}
+        now, biggest = {}, []
         for pid in descendants(procs, proc.pid):
             if pid not in procs:
                 continue
             _, cmd, cpu, rss = procs[pid]
+            biggest.append((rss, " ".join(cmd)[:100]))
             entry = seen.setdefault(pid, [kind_of(cmd), 0.0, 0])
             entry[1], entry[2] = max(entry[1], cpu), max(entry[2], rss)
             now[entry[0]] = now.get(entry[0], 0) + rss
@@ -125,7 +126,7 @@ def main():
             peaks[kind] = max(peaks.get(kind, 0), rss)
         if sum(now.values()) > peaks["total"]:
             peaks["total"] = sum(now.values())
-            at_peak = (time.time() - started, dict(now), running_tests(events))
+            at_peak = (time.time() - started, dict(now), running_tests(events), sorted(biggest, reverse=True)[:6])
         time.sleep(0.2)
     t.join()
     wall = time.time() - started
@@ -142,8 +143,10 @@ def main():
         print(f"{kind:<14}{n:>10}{cpu:>9.1f}{mib(rss):>16.0f}{mib(peaks.get(kind, 0)):>16.0f}")
     print(f"{'whole tree':<14}{len(seen):>10}{children.ru_utime + children.ru_stime:>9.1f}{'':>16}{mib(peaks['total']):>16.0f}   wall {wall:.1f} s")
 
-    when, kinds, tests = at_peak
+    when, kinds, tests, largest = at_peak
     print(f"\nat the peak ({when:.0f} s in): " + ", ".join(f"{k} {mib(r):.0f} MiB" for k, r in sorted(kinds.items(), key=lambda kv: -kv[1])))
+    for rss, cmd in largest:
+        print(f"  {mib(rss):6.0f} MiB  {cmd}")
     for test in tests:
         print(f"  running: {test}")
 
