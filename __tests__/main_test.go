@@ -18,6 +18,7 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/config"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/service"
+	"github.com/phase-mirror/fp-calibration-infra/internal/synthlock"
 )
 
 var (
@@ -74,6 +75,10 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 	if envs, err = config.LoadAll("../environments"); err != nil {
 		return 1, err
 	}
+	// jsii's runtime lives from the first synthesis to jsii.Close: the drill's
+	// syntheses wait for it (internal/synthlock).
+	release := synthlock.Hold()
+	defer release()
 	if synthResult, err = app.Synth(app.Options{Outdir: outdir, Locks: "../locks"}, envs); err != nil {
 		return 1, err
 	}
@@ -103,6 +108,7 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 	insecureOutdir = filepath.Join(dir, "cdktf.out.insecure")
 	insecureErr = synthInsecureFixture(insecureOutdir)
 	jsii.Close()
+	release()
 
 	stacks, remoteStacks = map[string]*StackJSON{}, map[string]*StackJSON{}
 	for _, name := range AllStackNames() {

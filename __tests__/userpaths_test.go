@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/phase-mirror/fp-calibration-infra/app"
+	"github.com/phase-mirror/fp-calibration-infra/internal/synthlock"
 )
 
 // cleanClone is a copy of the project's sources as a clone has them, with
@@ -56,6 +57,9 @@ func runIn(t *testing.T, dir, stdin string, env []string, name string, args ...s
 	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Env = append(os.Environ(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20", "CHECKPOINT_DISABLE=1")
 	cmd.Env = append(cmd.Env, env...)
+	if synthlock.Synthesizes(name, args...) {
+		defer synthlock.Hold()()
+	}
 	out, err := cmd.CombinedOutput()
 	if exit, ok := err.(*exec.ExitError); ok {
 		return string(out), exit.ExitCode()

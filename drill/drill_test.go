@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/phase-mirror/fp-calibration-infra/config"
+	"github.com/phase-mirror/fp-calibration-infra/internal/synthlock"
 	"github.com/phase-mirror/fp-calibration-infra/internal/tier"
 )
 
@@ -126,6 +127,9 @@ func (s *shell) run(name string, args ...string) (string, int) {
 // exec is run without the test: safe in a goroutine. A command that could not
 // start has exit code -1 and its error as output.
 func (s *shell) exec(name string, args ...string) (string, int) {
+	if synthlock.Synthesizes(name, args...) {
+		defer synthlock.Hold()()
+	}
 	cmd := exec.Command(name, args...)
 	cmd.Dir = s.dir
 	cmd.Env = s.env

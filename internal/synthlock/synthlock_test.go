@@ -1,0 +1,53 @@
+package synthlock
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestSynthesizes(t *testing.T) {
+	for _, c := range []struct {
+		cmd  []string
+		want bool
+	}{
+		{[]string{"go", "run", "."}, true},
+		{[]string{"go", "run", ".", "-hcl", "x"}, true},
+		{[]string{"npx", "--no-install", "cdktf", "synth", "--hcl"}, true},
+		{[]string{"bash", "scripts/validate.sh", "staging"}, true},
+		{[]string{"bash", "scripts/bench.sh", "1"}, true},
+		{[]string{"go", "vet", "./..."}, false},
+		{[]string{"npx", "--no-install", "cdktf", "--version"}, false},
+		{[]string{"bash", "scripts/plan.sh", "staging"}, false},
+		{[]string{"terraform", "plan"}, false},
+		{[]string{"bash"}, false},
+	} {
+		if got := Synthesizes(c.cmd[0], c.cmd[1:]...); got != c.want {
+			t.Errorf("Synthesizes(%q) = %v, want %v", c.cmd, got, c.want)
+		}
+	}
+}
+
+// TestHoldTakesTurns: a second holder waits until the first releases; a
+// release may be called twice.
+func TestHoldTakesTurns(t *testing.T) {
+	Path = filepath.Join(t.TempDir(), "lock")
+	release := Hold()
+	got := make(chan struct{})
+	go func() {
+		defer close(got)
+		Hold()()
+	}()
+	select {
+	case <-got:
+		t.Fatal("the second holder did not wait for the first")
+	case <-time.After(200 * time.Millisecond):
+	}
+	release()
+	release()
+	select {
+	case <-got:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second holder still waits after the release")
+	}
+}
