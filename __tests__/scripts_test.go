@@ -11,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/phase-mirror/fp-calibration-infra/internal/synthlock"
 	"github.com/phase-mirror/fp-calibration-infra/internal/testrepo"
 )
 
@@ -56,8 +57,13 @@ exit 0
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A real synthesis takes its turn with the other packages' (synthlock),
+	// where the machine has flock(1).
 	goStub := `#!/usr/bin/env bash
-if [ "$*" != "run ." ] || ! diff -rq environments "` + shipped + `" >/dev/null; then exec "` + realGo + `" "$@"; fi
+if [ "$*" != "run ." ] || ! diff -rq environments "` + shipped + `" >/dev/null; then
+  if [ "${1:-}" = run ] && command -v flock >/dev/null 2>&1; then exec flock "` + synthlock.Path + `" "` + realGo + `" "$@"; fi
+  exec "` + realGo + `" "$@"
+fi
 rm -rf cdktf.out && mkdir cdktf.out && cp -R "` + outdir + `/." cdktf.out/
 `
 	if err := os.WriteFile(filepath.Join(bin, "go"), []byte(goStub), 0o755); err != nil {

@@ -16,6 +16,8 @@ func TestSynthesizes(t *testing.T) {
 		{[]string{"npx", "--no-install", "cdktf", "synth", "--hcl"}, true},
 		{[]string{"bash", "scripts/validate.sh", "staging"}, true},
 		{[]string{"bash", "scripts/bench.sh", "1"}, true},
+		{[]string{"bash", "scripts/scan.sh"}, true},
+		{[]string{"bash", "scripts/update-locks.sh"}, true},
 		{[]string{"go", "vet", "./..."}, false},
 		{[]string{"npx", "--no-install", "cdktf", "--version"}, false},
 		{[]string{"bash", "scripts/plan.sh", "staging"}, false},
