@@ -195,6 +195,11 @@ func uuid(t *testing.T) string {
 	if _, err := rand.Read(b); err != nil {
 		t.Fatal(err)
 	}
+	return formatUUID(b)
+}
+
+// formatUUID writes 16 bytes the way UUIDs are written (8-4-4-4-12 hex).
+func formatUUID(b []byte) string {
 	h := hex.EncodeToString(b)
 	return fmt.Sprintf("%s-%s-%s-%s-%s", h[:8], h[8:12], h[12:16], h[16:20], h[20:])
 }

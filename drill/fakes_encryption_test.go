@@ -134,43 +134,6 @@ func (e *encryption) patch(resp *http.Response) error {
 	})
 }
 
-// rewriteJSON lets edit change a JSON answer; when it reports a change, the
-// body is re-encoded with its length and, for DynamoDB, its CRC32 header.
-func rewriteJSON(resp *http.Response, edit func(map[string]any) bool) error {
-	if resp.Header.Get("Content-Encoding") != "" && resp.Header.Get("Content-Encoding") != "identity" {
-		return nil // the emulator does not compress; nothing to patch if it starts
-	}
-	body, err := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	if err != nil {
-		return err
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(body))
-	var out map[string]any
-	if json.Unmarshal(body, &out) != nil || !edit(out) {
-		return nil
-	}
-	raw, err := json.Marshal(out)
-	if err != nil {
-		return err
-	}
-	resp.Body = io.NopCloser(bytes.NewReader(raw))
-	resp.ContentLength = int64(len(raw))
-	resp.Header.Set("Content-Length", strconv.Itoa(len(raw)))
-	if resp.Header.Get("X-Amz-Crc32") != "" {
-		resp.Header.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(raw)), 10))
-	}
-	return nil
-}
-
-// writeJSON writes a JSON protocol's answer.
-func writeJSON(w http.ResponseWriter, contentType string, status int, out map[string]any) {
-	raw, _ := json.Marshal(out)
-	w.Header().Set("Content-Type", contentType)
-	w.WriteHeader(status)
-	_, _ = w.Write(raw)
-}
-
 // TestEncryptionFakeKeepsTheAdoptionsKeyChanges: a table's SSE switch and a
 // log group's AssociateKmsKey show in the emulator's later answers (with a
 // DynamoDB answer's CRC32 made again), the AWS-owned key and

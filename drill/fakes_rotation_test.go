@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/phase-mirror/fp-calibration-infra/lambda/saltrotator/rotator"
 )
 
@@ -136,8 +137,7 @@ func (r *rotations) answer(w http.ResponseWriter, req *http.Request) bool {
 	token := in.ClientRequestToken
 	if token == "" {
 		sum := sha256.Sum256([]byte(arn + time.Now().String()))
-		h := hex.EncodeToString(sum[:16])
-		token = fmt.Sprintf("%s-%s-%s-%s-%s", h[:8], h[8:12], h[12:16], h[16:20], h[20:])
+		token = formatUUID(sum[:16])
 	}
 	r.mu.Lock()
 	r.config[arn] = &next
@@ -188,10 +188,10 @@ type accountBackend struct {
 
 func (a accountBackend) secret(ctx context.Context, id string) (string, string, error) {
 	out, err := secretsmanager.NewFromConfig(a.cfg).DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(id)})
-	if err != nil {
-		if strings.Contains(err.Error(), "ResourceNotFoundException") {
-			return "", "", errNotFound
-		}
+	var notFound *smtypes.ResourceNotFoundException
+	if errors.As(err, &notFound) {
+		return "", "", errNotFound
+	} else if err != nil {
 		return "", "", err
 	}
 	return aws.ToString(out.ARN), aws.ToString(out.Name), nil

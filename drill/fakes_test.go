@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -75,10 +77,7 @@ func (f *fakes) answer(w http.ResponseWriter, req *http.Request) bool {
 		req.Body = io.NopCloser(bytes.NewReader(body))
 		return false
 	}
-	raw, _ := json.Marshal(out)
-	w.Header().Set("Content-Type", contentType)
-	w.WriteHeader(status)
-	_, _ = w.Write(raw)
+	writeJSON(w, contentType, status, out)
 	return true
 }
 
@@ -144,6 +143,43 @@ func (f *fakes) respond(operation string, in map[string]any) (map[string]any, in
 			"ContributorInsightsRuleList": []string{}, "LastUpdateDateTime": float64(time.Now().Unix())}, str("IndexName")), http.StatusOK
 	}
 	return nil, 0
+}
+
+// rewriteJSON lets edit change a JSON answer; when it reports a change, the
+// body is re-encoded with its length and, for DynamoDB, its CRC32 header.
+func rewriteJSON(resp *http.Response, edit func(map[string]any) bool) error {
+	if resp.Header.Get("Content-Encoding") != "" && resp.Header.Get("Content-Encoding") != "identity" {
+		return nil // the emulator does not compress; nothing to patch if it starts
+	}
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	var out map[string]any
+	if json.Unmarshal(body, &out) != nil || !edit(out) {
+		return nil
+	}
+	raw, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(raw))
+	resp.ContentLength = int64(len(raw))
+	resp.Header.Set("Content-Length", strconv.Itoa(len(raw)))
+	if resp.Header.Get("X-Amz-Crc32") != "" {
+		resp.Header.Set("X-Amz-Crc32", strconv.FormatUint(uint64(crc32.ChecksumIEEE(raw)), 10))
+	}
+	return nil
+}
+
+// writeJSON writes a JSON protocol's answer.
+func writeJSON(w http.ResponseWriter, contentType string, status int, out map[string]any) {
+	raw, _ := json.Marshal(out)
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	_, _ = w.Write(raw)
 }
 
 // answerBucketPolicy answers PutBucketPolicy, GetBucketPolicy and

@@ -156,7 +156,7 @@ func TestDeployDrill(t *testing.T) {
 		switched := map[string]bool{}
 		for _, c := range deployCalls {
 			if c.Service == "dynamodb" && c.Operation == "UpdateTable" && strings.Contains(c.Params, `"SSESpecification"`) {
-				switched[regexp.MustCompile(`"TableName":"([^"]+)"`).FindStringSubmatch(c.Params)[1]] = true
+				switched[tableNameParam.FindStringSubmatch(c.Params)[1]] = true
 			}
 		}
 		for table := range hcl.Rows {
@@ -511,6 +511,9 @@ func secretsStayOut(t *testing.T, sh *shell, project string, out map[string]stri
 		t.Error("the state does not record the nonce as written through value_wo")
 	}
 }
+
+// tableNameParam is a recorded DynamoDB call's table.
+var tableNameParam = regexp.MustCompile(`"TableName":"([^"]+)"`)
 
 // lockRace starts two applies at once: exactly one may get the lock.
 func lockRace(t *testing.T, sh *shell, serviceTargets []string) {

@@ -47,15 +47,15 @@ use_terraform_cli_config() {
 # terraform_init DIR [flags]: init that installs exactly the locked provider and
 # never changes the lock file (upgrading is scripts/update-locks.sh).
 # It runs once per configuration: a folder initialized by an earlier run for
-# the same inputs (the stack's JSON, its lock file, the CLI configuration, the
-# flags), whose provider is still in place, is not initialized again (each
+# the same inputs (its configuration, JSON or HCL, its lock file, the CLI
+# configuration, the flags), whose provider is still in place, is not initialized again (each
 # init reads the backend: a second or more). A synthesis starts the folder
 # afresh, so its next script initializes it.
 terraform_init() {
   local dir="$1" inputs stamp
   shift
   stamp="$dir/.terraform/.init-inputs"
-  inputs="$({ cat "$dir/cdk.tf.json" "$dir/.terraform.lock.hcl" "${TF_CLI_CONFIG_FILE:-/dev/null}" 2>/dev/null || true; printf '%s\n' "$@"; } | sha256sum | cut -d' ' -f1)"
+  inputs="$({ cat "$dir"/*.tf.json "$dir"/*.tf "$dir/.terraform.lock.hcl" "${TF_CLI_CONFIG_FILE:-/dev/null}" 2>/dev/null || true; printf '%s\n' "$@"; } | sha256sum | cut -d' ' -f1)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs" ] &&
     [ -n "$(find -L "$dir/.terraform/providers" -type f -name 'terraform-provider-*' -print -quit 2>/dev/null)" ]; then
     echo "init: $dir is initialized for this configuration"
