@@ -18,6 +18,7 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/config"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/service"
+	"github.com/phase-mirror/fp-calibration-infra/internal/childgc"
 	"github.com/phase-mirror/fp-calibration-infra/internal/synthlock"
 )
 
@@ -64,6 +65,7 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 	if os.Getenv("NODE_OPTIONS") == "" {
 		os.Setenv("NODE_OPTIONS", "--max-old-space-size=512")
 	}
+	childgc.Set()
 	dir, err := os.MkdirTemp("", "fp-calibration-synth-")
 	if err != nil {
 		return 1, err

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/phase-mirror/fp-calibration-infra/config"
+	"github.com/phase-mirror/fp-calibration-infra/internal/childgc"
 	"github.com/phase-mirror/fp-calibration-infra/internal/synthlock"
 	"github.com/phase-mirror/fp-calibration-infra/internal/tier"
 )
@@ -49,6 +50,7 @@ func setUp(m *testing.M) (int, error) {
 			return 1, err
 		}
 	}
+	childgc.Set()
 	var err error
 	if staging, err = config.LoadFile("../environments/staging.json"); err != nil {
 		return 1, err
