@@ -158,12 +158,22 @@ func TestEveryNoAWSCommandOfTheReadmeWorksFromACleanClone(t *testing.T) {
 			}
 		}
 	})
-	// validate.sh synthesizes JSON again and checks its own HCL rendering.
-	for _, env := range StackNames() {
+	// validate.sh synthesizes JSON again (synth --hcl left HCL in cdktf.out)
+	// and checks its own HCL rendering; the next commands reuse both.
+	reused := func(t *testing.T, out string) {
+		t.Helper()
+		if !strings.Contains(out, "not synthesized again") {
+			t.Errorf("synthesized again, with nothing changed since validate.sh:\n%s", out)
+		}
+	}
+	for i, env := range StackNames() {
 		t.Run("scripts/validate.sh "+env, func(t *testing.T) {
 			out := mustRun(t, dir, nil, "bash", "scripts/validate.sh", env)
 			if lastLine(out) != "validate: "+env+" is valid" || !strings.Contains(out, "== HCL rendering") {
 				t.Errorf("validate.sh %s:\n%s", env, out)
+			}
+			if i > 0 {
+				reused(t, out)
 			}
 		})
 	}
@@ -178,12 +188,14 @@ func TestEveryNoAWSCommandOfTheReadmeWorksFromACleanClone(t *testing.T) {
 		if !strings.HasPrefix(lastLine(out), "scan: no findings left") {
 			t.Errorf("scan.sh:\n%s", out)
 		}
+		reused(t, out)
 	})
 	t.Run("scripts/update-locks.sh", func(t *testing.T) {
 		out := mustRun(t, dir, nil, "bash", "scripts/update-locks.sh")
 		if lastLine(out) != "update-locks: review the diff of locks/ and commit it" {
 			t.Errorf("update-locks.sh:\n%s", out)
 		}
+		reused(t, out)
 		// With the provider unchanged, the committed lock files stay as they are.
 		for _, name := range AllStackNames() {
 			committed, _ := os.ReadFile(filepath.Join("..", "locks", name, app.LockFileName))
@@ -208,6 +220,7 @@ func TestEveryNoAWSCommandOfTheReadmeWorksFromACleanClone(t *testing.T) {
 	})
 	t.Run("scripts/plan.sh without credentials", func(t *testing.T) {
 		out, code := run(t, dir, noCredentials(t), "bash", "scripts/plan.sh", "staging")
+		reused(t, out) // update-locks.sh left the unchanged lock files as they were
 		last := lastLine(out)
 		if code == 0 || !strings.HasPrefix(last, "error: terraform plan of staging failed: ") || !strings.HasSuffix(last, "; no plan was written") {
 			t.Fatalf("exit %d, last line %q:\n%s", code, last, out)

@@ -15,7 +15,6 @@ import (
 // switches production to S3 state the README's way, and a plan is empty: no
 // perpetual diff, and nothing lost in the push.
 func TestProductionDrill(t *testing.T) {
-	t.Parallel() // staging and production: two accounts, two emulators
 	needsEmulator(t)
 	// The emulator lives as long as this test only: one emulator's memory
 	// less while the staging drill runs.

@@ -20,7 +20,6 @@ import (
 // its "Deploy drill" and "Adopting the HCL deployment" sections. The steps
 // depend on each other: the first failure stops the drill.
 func TestDeployDrill(t *testing.T) {
-	t.Parallel() // staging and production: two accounts, two emulators
 	needsEmulator(t)
 	project := testrepo.Copy(t, "..")
 	sh := newShell(t, project, emu, staging.Region)

@@ -2,7 +2,8 @@
 # Usage: scripts/scan.sh [--install]
 # Offline IaC scan with trivy of the synthesized Terraform JSON and of its HCL
 # rendering (the same as npx cdktf synth --hcl, from the same synthesis; trivy
-# misreads some nested blocks in JSON).
+# misreads some nested blocks in JSON). Synthesizes as validate.sh does: both
+# are reused while they are newer than every input of the synthesis.
 # Builds trivy once (several minutes) into $FP_TOOLS_DIR/bin, by default
 # ~/.cache/fp-calibration-infra/bin, shared by every clone on the machine;
 # --install only builds it. Fails on any HIGH or CRITICAL finding, and on any
@@ -32,10 +33,10 @@ if [ "${1:-}" = "--install" ]; then
 fi
 command -v jq >/dev/null 2>&1 || die "jq is needed to count findings (apt-get install jq)"
 
-hcl="$(mktemp -d)"
 reports="$(mktemp -d)"
-trap 'rm -rf "$hcl" "$reports"' EXIT
-synth_with_hcl "$hcl"
+trap 'rm -rf "$reports"' EXIT
+synth_with_hcl_if_stale
+hcl="$HCL_DIR"
 
 status=0
 for target in "json:$ROOT/cdktf.out/stacks" "hcl:$hcl/stacks"; do

@@ -13,7 +13,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 
 [ $# -eq 0 ] || die "usage: scripts/update-locks.sh (no arguments)"
-synth
+synth_if_stale
 use_terraform_cli_config
 mirror="${TF_PROVIDER_MIRROR:-/opt/tf-plugins}"
 if [ -d "$mirror/registry.terraform.io/hashicorp/aws" ]; then
@@ -25,7 +25,9 @@ for dir in "$ROOT"/cdktf.out/stacks/*/; do
   stack="$(basename "$dir")"
   terraform -chdir="$dir" providers lock -no-color "${source_flags[@]}" >/dev/null
   mkdir -p "$ROOT/locks/$stack"
-  cp "$dir/.terraform.lock.hcl" "$ROOT/locks/$stack/.terraform.lock.hcl"
+  # An unchanged lock file keeps its time: the synthesis stays fresh.
+  cmp -s "$dir/.terraform.lock.hcl" "$ROOT/locks/$stack/.terraform.lock.hcl" ||
+    cp "$dir/.terraform.lock.hcl" "$ROOT/locks/$stack/.terraform.lock.hcl"
   echo "update-locks: $stack: $(grep -m 1 'version' "$ROOT/locks/$stack/.terraform.lock.hcl" | tr -s ' ')"
 done
 echo "update-locks: review the diff of locks/ and commit it"

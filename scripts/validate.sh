@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Usage: scripts/validate.sh <staging|production>
 # Synthesizes (JSON, and from the same synthesis the HCL rendering that
-# `npx cdktf synth --hcl` writes), then checks the environment's stack and its
+# `npx cdktf synth --hcl` writes, into .hcl-rendering/; both are reused while
+# they are newer than every input of the synthesis), then checks the environment's stack and its
 # state-bootstrap stack with `terraform init -backend=false` (the committed
 # lock file, read-only) and `terraform validate`, and the environment's HCL
 # rendering with `terraform fmt` (which refuses unparsable HCL) and `validate`.
@@ -15,9 +16,8 @@ env="${1:-}"
 require_env "$env"
 [ $# -eq 1 ] || die "usage: scripts/validate.sh <staging|production>"
 
-hcl="$(mktemp -d)"
-trap 'rm -rf "$hcl"' EXIT
-synth_with_hcl "$hcl"
+synth_with_hcl_if_stale
+hcl="$HCL_DIR"
 use_terraform_cli_config
 for stack in "$env" "state-bootstrap-$env"; do
   dir="$ROOT/cdktf.out/stacks/$stack"

@@ -14,8 +14,9 @@ every 0.2 s (Linux). Prints:
     running at the peak (RSS by kind, the largest processes, the tests);
   - the slowest tests and subtests (steps of the drill) by wall time.
 With PROFILE_PROCESSES=<file>, it also writes one tab-separated line per
-process seen: kind, CPU seconds, peak RSS MiB, the tests running when it was
-first seen, and its command line (e.g. to count terraform's subcommands).
+process seen: kind, CPU seconds, peak RSS MiB, the seconds after the start
+when it was first and last sampled, the tests running when it was first
+seen, and its command line (e.g. to count terraform's subcommands).
 CPU is read from each process's last sample, so processes shorter than a
 sampling interval are undercounted; the totals line adds the children's CPU
 that the kernel reports to the root process when it exits.
@@ -101,7 +102,8 @@ def main():
     started = time.time()
     proc = subprocess.Popen(["go", "test", "-json", *args], cwd=root_dir, stdout=subprocess.PIPE, text=True)
     seen = {}  # pid -> [kind, cpu, peak rss]
-    cmds = {}  # pid -> (command line, tests running when first seen)
+    cmds = {}  # pid -> (command line, tests running when first seen, first seen)
+    last_seen = {}
     peaks = {"total": 0}
     at_peak = (0.0, {}, [], [])  # when the whole tree peaked: seconds, RSS by kind, tests running, largest processes
     events = []
@@ -124,7 +126,8 @@ def main():
             _, cmd, cpu, rss = procs[pid]
             biggest.append((rss, " ".join(cmd)[:100]))
             if pid not in seen:
-                cmds[pid] = (" ".join(cmd)[:300], "; ".join(running_tests(events))[:300])
+                cmds[pid] = (" ".join(cmd)[:300], "; ".join(running_tests(events))[:300], time.time() - started)
+            last_seen[pid] = time.time() - started
             entry = seen.setdefault(pid, [kind_of(cmd), 0.0, 0])
             entry[1], entry[2] = max(entry[1], cpu), max(entry[2], rss)
             now[entry[0]] = now.get(entry[0], 0) + rss
@@ -142,8 +145,9 @@ def main():
     if os.environ.get("PROFILE_PROCESSES"):
         with open(os.environ["PROFILE_PROCESSES"], "w") as f:
             for pid, (kind, cpu, rss) in seen.items():
-                cmd, tests = cmds[pid]
-                f.write(f"{kind}\t{cpu:.2f}\t{mib(rss):.0f}\t{tests}\t{cmd}\n")
+                cmd, tests, first = cmds[pid]
+                cmd = cmd.replace("\t", " ").replace("\n", " ")
+                f.write(f"{kind}\t{cpu:.2f}\t{mib(rss):.0f}\t{first:.1f}\t{last_seen[pid]:.1f}\t{tests}\t{cmd}\n")
     print(f"go test {' '.join(args)}: exit {proc.returncode}")
     print(f"{'command kind':<14}{'processes':>10}{'CPU s':>9}{'peak MiB (one)':>16}{'peak MiB (all)':>16}")
     by_kind = {}

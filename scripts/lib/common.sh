@@ -32,11 +32,10 @@ synth() {
   (cd "$ROOT" && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 CHECKPOINT_DISABLE=1 go run .)
 }
 
-# synth_with_hcl DIR: synth, and from the same synthesis the HCL rendering of
-# every stack into DIR/stacks/<stack>/cdk.tf.
-synth_with_hcl() {
-  (cd "$ROOT" && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 CHECKPOINT_DISABLE=1 go run . -hcl "$1")
-}
+# HCL_DIR holds the HCL rendering of every stack, HCL_DIR/stacks/<stack>/cdk.tf
+# (what `npx cdktf synth --hcl` writes), made by the same synthesis as
+# cdktf.out (validate.sh, scan.sh).
+HCL_DIR="$ROOT/.hcl-rendering"
 
 # use_terraform_cli_config: the offline provider mirror when the machine has one.
 use_terraform_cli_config() {
@@ -119,18 +118,54 @@ output_of() {
   terraform -chdir="$(stack_dir "$1")" output -raw "$2"
 }
 
-# synth_if_stale ENV: synth, unless the environment's synthesized JSON is
-# newer than every input of the synthesis (settings, Go sources, go.mod and
-# go.sum, locks): a synthesis is reproducible (tested), so it would write the
-# same JSON again.
+# fresh FILE...: true when every FILE exists and is newer than every input of
+# the synthesis (settings, Go sources, go.mod and go.sum, locks). A synthesis
+# is reproducible (tested): run again, it would write the same files.
+fresh() {
+  local f
+  for f in "$@"; do
+    [ -f "$f" ] && [ -z "$(find "$ROOT/environments" "$ROOT/app" "$ROOT/config" "$ROOT/constructs" "$ROOT/internal" \
+      "$ROOT/lambda" "$ROOT/locks" "$ROOT/main.go" "$ROOT/go.mod" "$ROOT/go.sum" "$ROOT/cdktf.json" -newer "$f" -print -quit 2>/dev/null)" ] || return 1
+  done
+}
+
+# all_stacks: every stack the synthesis writes.
+all_stacks() {
+  local env
+  for env in "${ENVIRONMENTS[@]}"; do echo "$env" "state-bootstrap-$env"; done
+}
+
+# synth_if_stale [ENV]: synth, unless the synthesized JSON of the environment's
+# stack (without ENV: of every stack) is fresh.
 synth_if_stale() {
-  local json
-  json="$(stack_dir "$1")/cdk.tf.json"
-  if [ -f "$json" ] && [ -z "$(find "$ROOT/environments" "$ROOT/app" "$ROOT/config" "$ROOT/constructs" "$ROOT/internal" \
-    "$ROOT/lambda" "$ROOT/locks" "$ROOT/main.go" "$ROOT/go.mod" "$ROOT/go.sum" "$ROOT/cdktf.json" -newer "$json" -print -quit 2>/dev/null)" ]; then
+  local stack jsons=()
+  for stack in ${1:-$(all_stacks)}; do jsons+=("$(stack_dir "$stack")/cdk.tf.json"); done
+  if fresh "${jsons[@]}"; then
+    echo "synth: cdktf.out is newer than every input; not synthesized again" >&2
     return 0
   fi
   synth
+}
+
+# synth_with_hcl_if_stale: synth, and the HCL rendering into HCL_DIR from the
+# same synthesis, unless the JSON of every stack is fresh and the rendering
+# was made from that JSON (HCL_DIR/.json-digest). A failed synthesis leaves no
+# rendering behind.
+synth_with_hcl_if_stale() {
+  local stack jsons=() tmp
+  for stack in $(all_stacks); do jsons+=("$(stack_dir "$stack")/cdk.tf.json"); done
+  if fresh "${jsons[@]}" && [ "$(cat "$HCL_DIR/.json-digest" 2>/dev/null)" = "$(cat "${jsons[@]}" | sha256sum)" ]; then
+    echo "synth: cdktf.out and its HCL rendering are newer than every input; not synthesized again" >&2
+    return 0
+  fi
+  rm -rf "$HCL_DIR"
+  tmp="$(mktemp -d "$HCL_DIR.XXXXXX")"
+  if ! (cd "$ROOT" && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 CHECKPOINT_DISABLE=1 go run . -hcl "$tmp"); then
+    rm -rf "$tmp"
+    return 1
+  fi
+  cat "${jsons[@]}" | sha256sum >"$tmp/.json-digest"
+  mv "$tmp" "$HCL_DIR"
 }
 
 # prepare ENV: synthesize (when stale) and initialize the environment's stack
