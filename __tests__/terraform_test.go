@@ -88,6 +88,7 @@ func copyStack(dst, stack string, edit func(raw []byte) []byte) error {
 
 func terraform(t *testing.T, dir string, args ...string) (string, error) {
 	t.Helper()
+	defer heavy.take()()
 	cmd := exec.Command("terraform", append([]string{"-chdir=" + dir}, args...)...)
 	cmd.Env = terraformEnv(t)
 	out, err := cmd.CombinedOutput()
@@ -156,13 +157,6 @@ var (
 	stacksMu  sync.Mutex
 	validated = map[string]*once[string]{}            // stack -> its initialized, validated folder
 	plans     = map[string]*once[offlinePlanResult]{} // stack -> its offline plan
-	// terraformSlots bounds concurrent terraform runs: each loads the AWS
-	// provider (measured: ~620 MiB, plus ~220 MiB for terraform itself), so
-	// one at a time keeps the test command's peak memory within budget.
-	terraformSlots = make(chan struct{}, 1)
-	// validateSlots: init and validate load the provider's schema only
-	// (measured: ~310 MiB peak), two at a time.
-	validateSlots = make(chan struct{}, 2)
 )
 
 // offlineValidated is a copy of a synthesized stack, initialized with the
@@ -172,8 +166,6 @@ var (
 func offlineValidated(t *testing.T, stack string) string {
 	t.Helper()
 	dir, err := perStack(&stacksMu, validated, stack, func() (string, error) {
-		validateSlots <- struct{}{}
-		defer func() { <-validateSlots }()
 		dir, err := os.MkdirTemp(scratch, stack+"-")
 		if err != nil {
 			return "", err
@@ -218,8 +210,6 @@ func offlinePlanOf(t *testing.T, stack string) offlinePlanResult {
 	tier.Full(t, "a terraform plan of "+stack+" loads the provider and evaluates every resource")
 	dir := offlineValidated(t, stack)
 	res, err := perStack(&stacksMu, plans, stack, func() (offlinePlanResult, error) {
-		terraformSlots <- struct{}{}
-		defer func() { <-terraformSlots }()
 		if out, err := terraform(t, dir, "plan", "-input=false", "-no-color", "-lock=false", "-out=offline.tfplan"); err != nil {
 			return offlinePlanResult{}, fmt.Errorf("%s: terraform plan: %v\n%s", stack, err, out)
 		}
@@ -325,8 +315,6 @@ func TestPlanCatchesAGSIWithoutAttributeDefinition(t *testing.T) {
 		return out
 	}
 	dir := workdir(t, stack, broken)
-	terraformSlots <- struct{}{}
-	defer func() { <-terraformSlots }()
 	mustTerraform(t, dir, "init", "-input=false", "-no-color", "-lockfile=readonly")
 	mustTerraform(t, dir, "validate", "-no-color") // validate alone does not see it
 	out, err := terraform(t, dir, "plan", "-input=false", "-no-color", "-lock=false")
@@ -484,8 +472,6 @@ func validatedFolderOf(t *testing.T, stack string) string {
 		return offlineValidated(t, stack)
 	}
 	dir, err := perStack(&stacksMu, validated, "all stacks as modules", func() (string, error) {
-		validateSlots <- struct{}{}
-		defer func() { <-validateSlots }()
 		dir, err := os.MkdirTemp(scratch, "all-stacks-")
 		if err != nil {
 			return "", err

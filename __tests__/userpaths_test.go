@@ -57,6 +57,9 @@ func runIn(t *testing.T, dir, stdin string, env []string, name string, args ...s
 	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Env = append(os.Environ(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20", "CHECKPOINT_DISABLE=1")
 	cmd.Env = append(cmd.Env, env...)
+	if heavyCommand(name, args...) {
+		defer heavy.take()()
+	}
 	if synthlock.Synthesizes(name, args...) {
 		defer synthlock.Hold()()
 	}
