@@ -2,6 +2,7 @@ package tests
 
 import (
 	"strings"
+	"testing"
 
 	"github.com/phase-mirror/fp-calibration-infra/internal/synthlock"
 )
@@ -9,19 +10,35 @@ import (
 // slot is a semaphore of one.
 type slot chan struct{}
 
-// take waits for the slot and returns its release.
+// take waits for the slot, then for the turn of the work beside the drill's
+// steps (synthlock.Beside), and returns their release.
 func (s slot) take() func() {
 	s <- struct{}{}
-	return func() { <-s }
+	release := synthlock.Beside()
+	return func() {
+		release()
+		<-s
+	}
 }
 
 // heavy: this package runs one heavy process at a time: a terraform command
 // (each loads the AWS provider: about 450 MiB, plus 300 MiB for terraform
 // itself), a synthesis (jsii's Node runtime: about 600 MiB) or a script that
-// runs them. Beside the deploy drill, whose steps run one after the other
-// but longer, that keeps the test command's peak memory down, and the
-// package still ends well before the drill (docs/performance.md).
-var heavy = make(slot, 1)
+// runs them, and each waits for its turn beside the deploy drill's steps
+// (synthlock.Beside), whose background commands take turns too. That keeps
+// the test command's peak memory down, and the package still ends well
+// before the drill, whose steps are the test command's critical path
+// (docs/performance.md). In the inner loop (-short), with no drill beside
+// it and no plan, two at a time (newHeavy).
+var heavy slot
+
+// newHeavy is the heavy slot of this run (TestMain, after the flags).
+func newHeavy() slot {
+	if testing.Short() {
+		return make(slot, 2)
+	}
+	return make(slot, 1)
+}
 
 // heavyCommand tells the commands that take the heavy slot.
 func heavyCommand(name string, args ...string) bool {

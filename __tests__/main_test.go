@@ -66,6 +66,7 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 		os.Setenv("NODE_OPTIONS", "--max-old-space-size=512")
 	}
 	childgc.Set()
+	heavy = newHeavy()
 	dir, err := os.MkdirTemp("", "fp-calibration-synth-")
 	if err != nil {
 		return 1, err

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phase-mirror/fp-calibration-infra/internal/synthlock"
 	"github.com/phase-mirror/fp-calibration-infra/internal/testrepo"
 )
 
@@ -212,6 +213,7 @@ func TestDeployDrill(t *testing.T) {
 		bootPlan.done = make(chan struct{})
 		go func() {
 			defer close(bootPlan.done)
+			defer synthlock.Beside()() // a turn beside the steps (memory)
 			bootPlan.out, bootPlan.code = sh.exec("terraform", "-chdir="+dir, "plan", "-detailed-exitcode", "-input=false", "-no-color")
 		}()
 		// The state bucket's TLS-only policy was applied (held by the proxy).
@@ -388,6 +390,7 @@ func bootstrap(t *testing.T, sh *shell, project, boot string, lifecycle *backgro
 	lifecycle.done = make(chan struct{})
 	go func() {
 		defer close(lifecycle.done)
+		defer synthlock.Beside()() // a turn beside the steps (memory)
 		lifecycle.out, lifecycle.code = sh.exec("terraform", append([]string{"-chdir=" + copyDir, "apply", "-auto-approve", "-input=false", "-no-color"}, later...)...)
 	}()
 	return bootOut

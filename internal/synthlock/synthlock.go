@@ -1,9 +1,13 @@
 // Package synthlock lets the test packages, which go test runs side by side,
-// take turns at synthesizing: each synthesis starts jsii's Node runtime
-// (about 850 MiB), and two at once are most of the test command's peak
-// memory. The lock is an advisory file lock in the temporary folder, shared
-// by every test process of the machine; programs run outside the tests never
-// take it.
+// take turns at what costs the most memory. Hold: each synthesis starts
+// jsii's Node runtime (about 850 MiB), and two at once were most of the test
+// command's peak memory. Beside: a terraform command loads the AWS provider
+// (about 800 MiB with terraform itself); the deploy drill's steps run one
+// after the other, and the work beside them (the drill's background
+// commands, the other packages' terraform commands and scripts) takes one
+// turn at a time. The locks are advisory file locks in the temporary folder,
+// shared by every test process of the machine; programs run outside the
+// tests never take them.
 package synthlock
 
 import (
@@ -13,16 +17,26 @@ import (
 	"syscall"
 )
 
-// Path is the lock file.
+// Path is the synthesis lock's file.
 var Path = filepath.Join(os.TempDir(), "fp-calibration-infra-synthesis.lock")
 
-// Hold waits for the lock and returns its release, which may be called more
-// than once. If the lock file cannot be opened or locked, it does not wait:
-// the lock saves memory, and correctness never depends on it. A holder must
-// release before it waits for another holder (a process's second Hold waits
-// for its first, as for any other).
-func Hold() (release func()) {
-	f, err := os.OpenFile(Path, os.O_CREATE|os.O_RDWR, 0o666)
+// BesidePath is the file of the lock of the work beside the drill's steps.
+var BesidePath = filepath.Join(os.TempDir(), "fp-calibration-infra-beside.lock")
+
+// Hold waits for the synthesis lock and returns its release, which may be
+// called more than once. If the lock file cannot be opened or locked, it
+// does not wait: the lock saves memory, and correctness never depends on it.
+// A holder must release before it waits for another holder (a process's
+// second Hold waits for its first, as for any other).
+func Hold() (release func()) { return hold(Path) }
+
+// Beside waits for the lock of the work beside the drill's steps and returns
+// its release, as Hold does. Who holds it may then take the synthesis lock,
+// never the other way round.
+func Beside() (release func()) { return hold(BesidePath) }
+
+func hold(path string) (release func()) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o666)
 	if err != nil {
 		return func() {}
 	}
@@ -40,10 +54,10 @@ func Hold() (release func()) {
 }
 
 // Synthesizes reports whether a command the tests run synthesizes: go run
-// of the program, the cdktf CLI's synth, and the scripts that always
-// synthesize (validate.sh and scan.sh render HCL from a new synthesis,
-// update-locks.sh synthesizes to lock, bench.sh times syntheses). The other
-// scripts synthesize only when the JSON is stale, which the tests avoid.
+// of the program, the cdktf CLI's synth, and the scripts that synthesize
+// first (validate.sh and scan.sh, with the HCL rendering, and update-locks.sh,
+// when the synthesis is stale; bench.sh times syntheses). The other scripts
+// synthesize only when the JSON is stale, which the tests avoid.
 func Synthesizes(name string, args ...string) bool {
 	switch {
 	case name == "go" && len(args) > 0 && args[0] == "run":

@@ -53,3 +53,36 @@ func TestHoldTakesTurns(t *testing.T) {
 		t.Fatal("the second holder still waits after the release")
 	}
 }
+
+// TestBesideIsALockOfItsOwn: Beside takes turns like Hold, and holding it
+// never keeps a synthesis waiting (its holders may synthesize).
+func TestBesideIsALockOfItsOwn(t *testing.T) {
+	Path, BesidePath = filepath.Join(t.TempDir(), "synthesis"), filepath.Join(t.TempDir(), "beside")
+	release := Beside()
+	synthesized := make(chan struct{})
+	go func() {
+		defer close(synthesized)
+		Hold()()
+	}()
+	select {
+	case <-synthesized:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a synthesis waited for the holder of Beside")
+	}
+	second := make(chan struct{})
+	go func() {
+		defer close(second)
+		Beside()()
+	}()
+	select {
+	case <-second:
+		t.Fatal("a second holder of Beside did not wait for the first")
+	case <-time.After(200 * time.Millisecond):
+	}
+	release()
+	select {
+	case <-second:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second holder of Beside still waits after the release")
+	}
+}
