@@ -48,17 +48,21 @@ done
 		}
 	}
 	rendering := filepath.Join(dir, ".hcl-rendering")
+	// editSettings makes a settings file newer than the last synthesis, as an
+	// edit does (after a pause longer than the file times' resolution).
+	editSettings := func() {
+		t.Helper()
+		time.Sleep(20 * time.Millisecond)
+		now := time.Now()
+		if err := os.Chtimes(filepath.Join(dir, "environments", "staging.json"), now, now); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	step("validate.sh staging on a fresh clone", env, 0, "run . -hcl", "scripts/validate.sh", "staging")
 	step("validate.sh production right after", env, 0, "", "scripts/validate.sh", "production")
 	step("update-locks.sh right after", env, 0, "", "scripts/update-locks.sh")
-	// An edited setting is newer than the synthesis (mtime resolution aside).
-	time.Sleep(20 * time.Millisecond)
-	settings := filepath.Join(dir, "environments", "staging.json")
-	now := time.Now()
-	if err := os.Chtimes(settings, now, now); err != nil {
-		t.Fatal(err)
-	}
+	editSettings() // newer than every synthesis so far
 	step("validate.sh after a settings change", env, 0, "run . -hcl", "scripts/validate.sh", "production")
 	// A synthesis without the rendering (go run .) writes other JSON: the
 	// rendering is of the JSON it was made from.
@@ -68,10 +72,7 @@ done
 		}
 	}
 	step("validate.sh after another synthesis", env, 0, "run . -hcl", "scripts/validate.sh", "staging")
-	time.Sleep(20 * time.Millisecond)
-	if err := os.Chtimes(settings, time.Now(), time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	editSettings()
 	step("validate.sh with a failing synthesis", append(env, "FAIL_SYNTH=1"), 1, "run . -hcl", "scripts/validate.sh", "staging")
 	if leftovers, _ := filepath.Glob(rendering + "*"); len(leftovers) > 0 {
 		t.Errorf("a failed synthesis left %v", leftovers)

@@ -26,10 +26,11 @@ stack_dir() {
   echo "$ROOT/cdktf.out/stacks/$1"
 }
 
-# synth: synthesizes every stack (refuses bad settings before writing
-# anything); each stack folder gets its committed lock file from locks/<stack>/.
+# synth [-hcl DIR]: synthesizes every stack (refuses bad settings before
+# writing anything); each stack folder gets its committed lock file from
+# locks/<stack>/. With -hcl, also the HCL rendering into DIR/stacks/<stack>/.
 synth() {
-  (cd "$ROOT" && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 CHECKPOINT_DISABLE=1 go run .)
+  (cd "$ROOT" && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 CHECKPOINT_DISABLE=1 go run . "$@")
 }
 
 # HCL_DIR holds the HCL rendering of every stack, HCL_DIR/stacks/<stack>/cdk.tf
@@ -47,8 +48,8 @@ use_terraform_cli_config() {
 # never changes the lock file (upgrading is scripts/update-locks.sh).
 # It runs once per configuration: a folder initialized by an earlier run for
 # the same inputs (its configuration, JSON or HCL, its lock file, the CLI
-# configuration, the flags), whose provider is still in place, is not initialized again (each
-# init reads the backend: a second or more). A synthesis starts the folder
+# configuration, the flags), whose provider is still in place, is not
+# initialized again (each init reads the backend: a second or more). A synthesis starts the folder
 # afresh, so its next script initializes it.
 terraform_init() {
   local dir="$1" inputs stamp
@@ -160,7 +161,7 @@ synth_with_hcl_if_stale() {
   fi
   rm -rf "$HCL_DIR"
   tmp="$(mktemp -d "$HCL_DIR.XXXXXX")"
-  if ! (cd "$ROOT" && JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 CHECKPOINT_DISABLE=1 go run . -hcl "$tmp"); then
+  if ! synth -hcl "$tmp"; then
     rm -rf "$tmp"
     return 1
   fi
