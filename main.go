@@ -11,34 +11,20 @@ import (
 	"io"
 	"os"
 
-	"github.com/aws/jsii-runtime-go"
-
 	"github.com/phase-mirror/fp-calibration-infra/app"
 	"github.com/phase-mirror/fp-calibration-infra/config"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/policy"
+	"github.com/phase-mirror/fp-calibration-infra/internal/jsiirt"
 )
 
 func main() {
 	stderr := os.Stderr
 	err := run(os.Args[1:], notesTo(os.Getenv("CDKTF_OUTDIR")))
-	closeJSII()
+	jsiirt.Close() // only the exit is left
 	if err != nil {
 		fmt.Fprintln(stderr, "error: "+err.Error())
 		os.Exit(1)
 	}
-}
-
-// closeJSII stops jsii's Node runtime, which removes the folder the runtime
-// was unpacked into under the temporary directory (about 2 MiB a synthesis,
-// left behind without it). jsii-runtime-go waits for the runtime twice, in
-// Close and in a goroutine of its own, and the second wait writes "Runtime
-// process exited abnormally: waitid: no child processes" to os.Stderr after
-// a clean exit: os.Stderr stays /dev/null from here, as only the exit is left.
-func closeJSII() {
-	if null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0); err == nil {
-		os.Stderr = null
-	}
-	jsii.Close()
 }
 
 // notesTo is where warnings and the rules' summary go: stderr, except when the

@@ -24,7 +24,7 @@ import (
 )
 
 // awsConfig points the SDK at the emulator (AWS_ENDPOINT_URL, AWS_CA_BUNDLE
-// and the drill's credentials, set by TestMain).
+// and the drill's credentials, set by stagingEmulator).
 func awsConfig(t *testing.T) aws.Config {
 	t.Helper()
 	cfg, err := awsconfig.LoadDefaultConfig(context.Background())

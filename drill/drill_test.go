@@ -25,7 +25,9 @@ func needsEmulator(t *testing.T) { tier.Full(t, "applies on the AWS emulator") }
 
 // Filled by TestMain.
 var (
-	emu        *emulator          // staging's account (production's drill starts its own: one emulator serves one account)
+	emu        *emulator          // staging's account, from stagingEmulator (production's drill starts its own: one emulator serves one account)
+	work       string             // the drill's scratch folder
+	starts     int                // staging emulators started so far
 	staging    config.Environment // the shipped settings
 	production config.Environment
 )
@@ -61,27 +63,56 @@ func setUp(m *testing.M) (int, error) {
 	if testing.Short() { // the inner loop: the drill's unit tests only, no emulator
 		return m.Run(), nil
 	}
-	work, err := os.MkdirTemp("", "fp-calibration-drill-")
-	if err != nil {
+	if work, err = os.MkdirTemp("", "fp-calibration-drill-"); err != nil {
 		return 1, err
 	}
 	defer os.RemoveAll(work)
-	if emu, err = startEmulator(work, staging.AccountID); err != nil {
-		return 1, err
-	}
-	defer emu.Stop()
+	defer stopStagingEmulator()
 	// The SDK clients of the tests read the same variables as Terraform, and
-	// nothing else of AWS.
+	// nothing else of AWS (stagingEmulator sets them).
 	for _, kv := range os.Environ() {
 		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
 			os.Unsetenv(k)
 		}
 	}
-	for _, kv := range emu.Env(staging.Region) {
+	return m.Run(), nil
+}
+
+// stagingEmulator is staging's emulator, started on first use, with this
+// process's AWS variables pointing at it.
+func stagingEmulator(t *testing.T) *emulator {
+	t.Helper()
+	if emu != nil {
+		return emu
+	}
+	starts++
+	e, err := startEmulator(filepath.Join(work, fmt.Sprintf("emulator-%d", starts)), staging.AccountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range e.Env(staging.Region) {
 		k, v, _ := strings.Cut(kv, "=")
 		os.Setenv(k, v)
 	}
-	return m.Run(), nil
+	emu = e
+	return emu
+}
+
+// stopStagingEmulator stops staging's emulator if it runs, and unsets the
+// AWS variables that pointed at it: production's drill stops the one the
+// probes used (a fresh one serves staging's drill), so two emulators never
+// run at once.
+func stopStagingEmulator() {
+	if emu == nil {
+		return
+	}
+	emu.Stop()
+	emu = nil
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
+			os.Unsetenv(k)
+		}
+	}
 }
 
 // shell runs a command in the project copy with the emulator's environment.
@@ -106,7 +137,7 @@ func newShell(t *testing.T, dir string, e *emulator, region string) *shell {
 	t.Cleanup(proxy.Stop)
 	env := append(withoutAWS(os.Environ()), e.Env(region)...)
 	env = append(env, "AWS_ENDPOINT_URL="+proxy.Endpoint, "TF_CLI_CONFIG_FILE="+strings.TrimSpace(string(out)), "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1",
-		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20", "NODE_OPTIONS=--max-old-space-size=512")
+		"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20") // NODE_OPTIONS, GOGC, GOMEMLIMIT: childgc.Set
 	return &shell{t: t, dir: dir, env: env}
 }
 

@@ -63,7 +63,7 @@ func startEmulator(dir, account string) (*emulator, error) {
 	}
 	defer logFile.Close()
 	e.cmd = exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port), "-c", certFile, "-k", keyFile)
-	e.cmd.Env = append(os.Environ(), "MOTO_ACCOUNT_ID="+account)
+	e.cmd.Env = append(withoutAWS(os.Environ()), "MOTO_ACCOUNT_ID="+account) // not another emulator's endpoint
 	e.cmd.Stdout, e.cmd.Stderr = logFile, logFile
 	e.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // stopped with its children
 	if err := e.cmd.Start(); err != nil {

@@ -93,6 +93,7 @@ var probes = map[string]func(t *testing.T, cli func(args ...string) (string, boo
 // their own, so they run at once.
 func TestTheEmulatorStillLacksWhatIsFaked(t *testing.T) {
 	needsEmulator(t)
+	emu := stagingEmulator(t)
 	cli := func(args ...string) (string, bool) {
 		cmd := exec.Command("aws", args...)
 		cmd.Env = append(withoutAWS(os.Environ()), append(emu.Env(staging.Region), "AWS_MAX_ATTEMPTS=1")...)

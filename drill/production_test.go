@@ -16,8 +16,9 @@ import (
 // perpetual diff, and nothing lost in the push.
 func TestProductionDrill(t *testing.T) {
 	needsEmulator(t)
-	// The emulator lives as long as this test only: one emulator's memory
-	// less while the staging drill runs.
+	// The emulator lives as long as this test only, and staging's (the
+	// probes') is stopped first: one emulator at a time.
+	stopStagingEmulator()
 	prodEmu, err := startEmulator(t.TempDir(), production.AccountID)
 	if err != nil {
 		t.Fatal(err)

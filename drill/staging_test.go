@@ -23,7 +23,7 @@ import (
 func TestDeployDrill(t *testing.T) {
 	needsEmulator(t)
 	project := testrepo.Copy(t, "..")
-	sh := newShell(t, project, emu, staging.Region)
+	sh := newShell(t, project, stagingEmulator(t), staging.Region)
 	boot := "state-bootstrap-" + staging.Name
 	step := func(name string, fn func(t *testing.T)) {
 		if !t.Run(name, fn) {

@@ -42,6 +42,9 @@ tree_peak() {
   echo "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}') $peak"
 }
 
+# median VALUES...: their median (the middle one; of an even count, the lower).
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
 # median_of CMD...: the median wall time and the median peak of $runs runs.
 median_of() {
   local i walls=() peaks=() w p
@@ -49,8 +52,7 @@ median_of() {
     read -r w p < <(tree_peak "$@")
     walls+=("$w") peaks+=("$p")
   done
-  echo "$(printf '%s\n' "${walls[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')" \
-    "$(printf '%s\n' "${peaks[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
+  echo "$(median "${walls[@]}")" "$(median "${peaks[@]}")"
 }
 
 over=0
@@ -60,8 +62,16 @@ row() { # name value budget unit
   printf '%-40s %9.2f %-4s budget %7.2f %-4s %s\n' "$1" "$2" "$4" "$3" "$4" "$verdict"
 }
 
-read -r floor _ < <(median_of "$work/floor" "$work/floor.out")
-read -r synth _ < <(median_of "$work/synth" -out "$work/synth.out")
+# The floor and the real app alternate, so a machine that slows down for a
+# while (this one varies by a third from run to run) slows both alike.
+floors=() synths=()
+for ((i = 0; i < runs; i++)); do
+  read -r w _ < <(tree_peak "$work/floor" "$work/floor.out")
+  floors+=("$w")
+  read -r w _ < <(tree_peak "$work/synth" -out "$work/synth.out")
+  synths+=("$w")
+done
+floor=$(median "${floors[@]}") synth=$(median "${synths[@]}")
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo); median of $runs runs, warm"
 row "synthesis of all stacks / floor" "$(awk -v a="$synth" -v b="$floor" 'BEGIN {print a/b}')" 1.2 x
 printf '  (all stacks %.2f s, one-resource floor %.2f s)\n' "$synth" "$floor"

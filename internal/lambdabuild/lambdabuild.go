@@ -80,6 +80,11 @@ func build(importPath, dir, name string, env ...string) (Package, error) {
 	if err != nil {
 		return Package{}, err
 	}
+	return Write(dir, name, zipped)
+}
+
+// Write writes a built zip as dir/<name>.zip (a package built before, again).
+func Write(dir, name string, zipped []byte) (Package, error) {
 	path := filepath.Join(dir, name+".zip")
 	if err := os.WriteFile(path, zipped, 0o644); err != nil {
 		return Package{}, err
