@@ -111,13 +111,22 @@ func TestAGoPatchReleaseOfTheMachineDoesNotMoveTheHash(t *testing.T) {
 }
 
 // goroot is the GOROOT of a Go release, fetched from the module proxy when
-// the machine lacks it.
+// the machine lacks it. Only stdout is the answer: while it fetches, go
+// writes "go: downloading go1.x.y" to stderr (with both, the first run on a
+// machine without that release put a two-line "folder" on PATH, and the
+// machine's own Go built the "other" package).
 func goroot(release string) (string, error) {
 	cmd := exec.Command("go", "env", "GOROOT")
 	cmd.Env = append(os.Environ(), "GOTOOLCHAIN="+release)
-	out, err := cmd.CombinedOutput()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
 	if err != nil {
-		return "", fmt.Errorf("%v: %s", err, out)
+		return "", fmt.Errorf("%v: %s", err, stderr.String())
 	}
-	return strings.TrimSpace(string(out)), nil
+	root := strings.TrimSpace(string(out))
+	if _, err := os.Stat(filepath.Join(root, "bin", "go")); err != nil {
+		return "", fmt.Errorf("go env GOROOT with GOTOOLCHAIN=%s answered %q: %v", release, root, err)
+	}
+	return root, nil
 }
