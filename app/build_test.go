@@ -9,9 +9,9 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/internal/lambdabuild"
 )
 
-// The stack tests synthesize four times in one process: the rotator is
-// compiled for the first and written again for the others; a failed build
-// is not remembered.
+// The stack tests synthesize three times with the rotator in one process:
+// it is compiled for the first and written again for the others; a failed
+// build is not remembered.
 func TestRotatorIsBuiltOncePerProcess(t *testing.T) {
 	builds := 0
 	fail := true

@@ -27,7 +27,6 @@ func needsEmulator(t *testing.T) { tier.Full(t, "applies on the AWS emulator") }
 var (
 	emu        *emulator          // staging's account, from stagingEmulator (production's drill starts its own: one emulator serves one account)
 	work       string             // the drill's scratch folder
-	starts     int                // staging emulators started so far
 	staging    config.Environment // the shipped settings
 	production config.Environment
 )
@@ -70,12 +69,17 @@ func setUp(m *testing.M) (int, error) {
 	defer stopStagingEmulator()
 	// The SDK clients of the tests read the same variables as Terraform, and
 	// nothing else of AWS (stagingEmulator sets them).
+	unsetAWS()
+	return m.Run(), nil
+}
+
+// unsetAWS removes every AWS_ variable from this process's environment.
+func unsetAWS() {
 	for _, kv := range os.Environ() {
 		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
 			os.Unsetenv(k)
 		}
 	}
-	return m.Run(), nil
 }
 
 // stagingEmulator is staging's emulator, started on first use, with this
@@ -85,8 +89,11 @@ func stagingEmulator(t *testing.T) *emulator {
 	if emu != nil {
 		return emu
 	}
-	starts++
-	e, err := startEmulator(filepath.Join(work, fmt.Sprintf("emulator-%d", starts)), staging.AccountID)
+	dir, err := os.MkdirTemp(work, "emulator-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := startEmulator(dir, staging.AccountID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,11 +115,7 @@ func stopStagingEmulator() {
 	}
 	emu.Stop()
 	emu = nil
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
-			os.Unsetenv(k)
-		}
-	}
+	unsetAWS()
 }
 
 // shell runs a command in the project copy with the emulator's environment.

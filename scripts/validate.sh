@@ -3,9 +3,10 @@
 # Synthesizes (JSON, and from the same synthesis the HCL rendering that
 # `npx cdktf synth --hcl` writes, into .hcl-rendering/; both are reused while
 # they are newer than every input of the synthesis), then checks the
-# environment's stack and its state-bootstrap stack with `terraform init -backend=false` (the committed
-# lock file, read-only) and `terraform validate`, and the environment's HCL
-# rendering with `terraform fmt` (which refuses unparsable HCL) and `validate`.
+# environment's stack and its state-bootstrap stack with
+# `terraform init -backend=false` (the committed lock file, read-only) and
+# `terraform validate`, and the environment's HCL rendering with
+# `terraform fmt` (which refuses unparsable HCL) and `validate`.
 # Needs no AWS credentials. (The full proof, plans and the IAM simulator
 # included, is the README's test command.)
 set -euo pipefail

@@ -49,8 +49,8 @@ use_terraform_cli_config() {
 # It runs once per configuration: a folder initialized by an earlier run for
 # the same inputs (its configuration, JSON or HCL, its lock file, the CLI
 # configuration, the flags), whose provider is still in place, is not
-# initialized again (each init reads the backend: a second or more). A synthesis starts the folder
-# afresh, so its next script initializes it.
+# initialized again (each init reads the backend: a second or more). A
+# synthesis starts the folder afresh, so its next script initializes it.
 terraform_init() {
   local dir="$1" inputs stamp
   shift
