@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,6 +37,10 @@ exec ` + real + ` "$@"
 		"go": "echo 'stub go: synthesis reached' >&2; exit 1\n",
 	})
 	table := "phase-mirror-consent-store-staging"
+	// A copy, as a clone has it (no cdktf.out): in the working tree, after a
+	// user's `go run .`, restore.sh would reuse that synthesis and never reach
+	// the stub go that the last two cases expect.
+	dir := repoCopy(t)
 	cases := []struct{ time, poll, want string }{
 		{"2026-12-01 09:30", "", "is not a UTC time like 2026-12-01T09:30:00Z"},
 		{"2026-13-01T09:30:00Z", "", "no such date or time of day"},
@@ -52,7 +57,7 @@ exec ` + real + ` "$@"
 		if c.poll != "" {
 			e = append(append([]string{}, env...), "RESTORE_POLL_SECONDS="+c.poll)
 		}
-		out, code := runScript(t, "..", "", e, "scripts/restore.sh", "staging", table, c.time)
+		out, code := runScript(t, dir, "", e, "scripts/restore.sh", "staging", table, c.time)
 		if code == 0 || !strings.Contains(out, c.want) {
 			t.Errorf("restore.sh at %q: exit %d, want %q in:\n%s", c.time, code, c.want, out)
 		}
@@ -93,9 +98,35 @@ echo "${statuses[$(( n <= ${#statuses[@]} ? n - 1 : ${#statuses[@]} - 1 ))]}"
 func TestProfileReportsWhereTheTimeGoes(t *testing.T) {
 	concurrent(t)
 	out, code := runIn(t, "..", "", nil, "python3", "scripts/bench/profile.py", "-count=1", "./constructs/names")
-	for _, want := range []string{"go test -count=1 ./constructs/names: exit 0", "command kind", "whole tree", "at the peak (", "names TestEachNameIsSpelledOnce"} {
+	for _, want := range []string{"go test -count=1 ./constructs/names: exit 0", "command kind", "whole tree", "whole tree, PSS", "at the peak (", "names TestEachNameIsSpelledOnce"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("profile.py: exit %d, output lacks %q:\n%s", code, want, out)
 		}
+	}
+}
+
+// TestTreePeakMeasuresTheWholeTree: scripts/bench/treepeak.py (bench.sh's
+// sampler) passes the command's exit code on and measures its children: a
+// child that holds 64 MiB of its own memory shows in both peaks, and the
+// PSS sum, which counts shared pages once, is never above the RSS sum.
+func TestTreePeakMeasuresTheWholeTree(t *testing.T) {
+	concurrent(t)
+	result := filepath.Join(t.TempDir(), "peak")
+	hold := `python3 -c 'import time; b = bytearray(64 << 20); b[::4096] = b"x" * len(b[::4096]); time.sleep(1)'; exit 3`
+	out, code := runIn(t, "..", "", nil, "python3", "scripts/bench/treepeak.py", "--out", result, "bash", "-c", hold)
+	if code != 3 {
+		t.Fatalf("treepeak.py: exit %d, want the command's 3\n%s", code, out)
+	}
+	raw, err := os.ReadFile(result)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seconds float64
+	var rss, pss int
+	if n, err := fmt.Sscanf(string(raw), "%f %d %d", &seconds, &rss, &pss); n != 3 || err != nil {
+		t.Fatalf("treepeak.py wrote %q, want seconds, RSS and PSS (%v)", raw, err)
+	}
+	if seconds < 1 || pss < 64<<10 || rss < pss {
+		t.Errorf("treepeak.py: %.2f s, RSS %d KiB, PSS %d KiB: want >= 1 s, PSS >= 64 MiB (the child's own), RSS >= PSS", seconds, rss, pss)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/phase-mirror/fp-calibration-infra/config"
@@ -25,7 +26,8 @@ func needsEmulator(t *testing.T) { tier.Full(t, "applies on the AWS emulator") }
 
 // Filled by TestMain.
 var (
-	emu        *emulator          // staging's account, from stagingEmulator (production's drill starts its own: one emulator serves one account)
+	emu        *emulator          // staging's account (the probes' too), from stagingEmulator (production's drill has its own account)
+	moto       *motoServer        // the one emulator process, serving every account (sharedMoto)
 	work       string             // the drill's scratch folder
 	staging    config.Environment // the shipped settings
 	production config.Environment
@@ -66,7 +68,7 @@ func setUp(m *testing.M) (int, error) {
 		return 1, err
 	}
 	defer os.RemoveAll(work)
-	defer stopStagingEmulator()
+	defer stopEmulators()
 	// The SDK clients of the tests read the same variables as Terraform, and
 	// nothing else of AWS (stagingEmulator sets them).
 	unsetAWS()
@@ -82,18 +84,47 @@ func unsetAWS() {
 	}
 }
 
-// stagingEmulator is staging's emulator, started on first use, with this
+var motoOnce sync.Once
+
+// sharedMoto is the moto server, started on first use.
+func sharedMoto(t *testing.T) *motoServer {
+	t.Helper()
+	var err error
+	motoOnce.Do(func() {
+		var dir string
+		if dir, err = os.MkdirTemp(work, "emulator-"); err == nil {
+			moto, err = startMoto(dir)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if moto == nil {
+		t.Fatal("the emulator failed to start (an earlier test says why)")
+	}
+	return moto
+}
+
+// newEmulator is an account of its own on the moto server, its proxies
+// stopped when the test ends.
+func newEmulator(t *testing.T, account string) *emulator {
+	t.Helper()
+	e, err := startEmulator(sharedMoto(t), account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Stop)
+	return e
+}
+
+// stagingEmulator is staging's account, started on first use, with this
 // process's AWS variables pointing at it.
 func stagingEmulator(t *testing.T) *emulator {
 	t.Helper()
 	if emu != nil {
 		return emu
 	}
-	dir, err := os.MkdirTemp(work, "emulator-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := startEmulator(dir, staging.AccountID)
+	e, err := startEmulator(sharedMoto(t), staging.AccountID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,16 +136,16 @@ func stagingEmulator(t *testing.T) *emulator {
 	return emu
 }
 
-// stopStagingEmulator stops staging's emulator if it runs, and unsets the
-// AWS variables that pointed at it: production's drill stops the one the
-// probes used (a fresh one serves staging's drill), so two emulators never
-// run at once.
-func stopStagingEmulator() {
-	if emu == nil {
-		return
+// stopEmulators stops staging's account's proxies and the moto server, and
+// unsets the AWS variables that pointed at them.
+func stopEmulators() {
+	if emu != nil {
+		emu.Stop()
+		emu = nil
 	}
-	emu.Stop()
-	emu = nil
+	if moto != nil {
+		moto.Stop()
+	}
 	unsetAWS()
 }
 
@@ -123,6 +154,11 @@ type shell struct {
 	t   *testing.T
 	dir string
 	env []string
+	// beside: each terraform command, synthesis and script waits for a turn
+	// of the work beside staging's steps (synthlock.Beside), as the other
+	// packages' do: production's drill, so that its commands and the
+	// others' never hold a provider each beside staging's step.
+	beside bool
 }
 
 func newShell(t *testing.T, dir string, e *emulator, region string) *shell {
@@ -147,7 +183,7 @@ func newShell(t *testing.T, dir string, e *emulator, region string) *shell {
 // with is a shell whose environment also has the given variables (a later
 // value wins).
 func (s *shell) with(env ...string) *shell {
-	return &shell{t: s.t, dir: s.dir, env: append(append([]string{}, s.env...), env...)}
+	return &shell{t: s.t, dir: s.dir, env: append(append([]string{}, s.env...), env...), beside: s.beside}
 }
 
 // run returns the combined output and exit code.
@@ -163,6 +199,9 @@ func (s *shell) run(name string, args ...string) (string, int) {
 // exec is run without the test: safe in a goroutine. A command that could not
 // start has exit code -1 and its error as output.
 func (s *shell) exec(name string, args ...string) (string, int) {
+	if s.beside && (name == "terraform" || name == "bash" || synthlock.Synthesizes(name, args...)) {
+		defer synthlock.Beside()() // taken before the synthesis lock, never after
+	}
 	if synthlock.Synthesizes(name, args...) {
 		defer synthlock.Hold()()
 	}

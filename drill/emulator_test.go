@@ -26,21 +26,38 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 )
 
-// emulator is a moto_server on a free loopback port, serving TLS with a
-// certificate made for it (the state bucket accepts TLS only, and the SDKs
-// and Terraform trust the certificate through AWS_CA_BUNDLE).
-type emulator struct {
+// motoServer is the drill's one moto_server, on a free loopback port,
+// serving TLS with a certificate made for it (the state bucket accepts TLS
+// only, and the SDKs and Terraform trust the certificate through
+// AWS_CA_BUNDLE). It serves every account of the drill: each account's
+// proxies name theirs in the x-moto-account-id header, which moto reads when
+// MOTO_ACCOUNT_ID is not set (one Python process of about 220 MiB instead of
+// one per account).
+type motoServer struct {
 	cmd      *exec.Cmd
-	Endpoint string // https://127.0.0.1:<port>
+	URL      string // https://127.0.0.1:<port>
 	CABundle string // PEM of the server's certificate
 	KeyFile  string // its private key
 	log      string
-	fakes    *fakes    // what moto lacks, answered by every proxy in front of this emulator
-	service  *recorder // the proxy AWS's own calls go through (the rotation fake's)
 }
 
-// startEmulator starts moto_server in dir for account and waits until it answers.
-func startEmulator(dir, account string) (*emulator, error) {
+// emulator is one account of the drill on the moto server: its proxies add
+// the account's header. Endpoint is the bare one (the emulator as moto
+// answers, for the probes and the tests' own SDK and CLI calls); the shells'
+// and the recorders' proxies also answer what moto lacks (fakes).
+type emulator struct {
+	moto      *motoServer
+	accountID string
+	Endpoint  string // the bare proxy's https://127.0.0.1:<port>
+	CABundle  string // PEM of the certificate of moto and of every proxy
+	KeyFile   string
+	bare      *recorder
+	fakes     *fakes    // what moto lacks, answered by every proxy in front of this emulator
+	service   *recorder // the proxy AWS's own calls go through (the rotation fake's)
+}
+
+// startMoto starts moto_server in dir and waits until it answers.
+func startMoto(dir string) (*motoServer, error) {
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
 		return nil, fmt.Errorf("moto_server is not on PATH (moto 5.2.1 is part of the machine image): %w", err)
@@ -56,23 +73,46 @@ func startEmulator(dir, account string) (*emulator, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &emulator{Endpoint: fmt.Sprintf("https://127.0.0.1:%d", port), CABundle: certFile, KeyFile: keyFile, log: filepath.Join(dir, "emulator.log"), fakes: newFakes()}
-	logFile, err := os.Create(e.log)
+	m := &motoServer{URL: fmt.Sprintf("https://127.0.0.1:%d", port), CABundle: certFile, KeyFile: keyFile, log: filepath.Join(dir, "emulator.log")}
+	logFile, err := os.Create(m.log)
 	if err != nil {
 		return nil, err
 	}
 	defer logFile.Close()
-	e.cmd = exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port), "-c", certFile, "-k", keyFile)
-	e.cmd.Env = append(withoutAWS(os.Environ()), "MOTO_ACCOUNT_ID="+account) // not another emulator's endpoint
-	e.cmd.Stdout, e.cmd.Stderr = logFile, logFile
-	e.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // stopped with its children
-	if err := e.cmd.Start(); err != nil {
+	m.cmd = exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port), "-c", certFile, "-k", keyFile)
+	// No MOTO_ACCOUNT_ID: it would win over the accounts' header.
+	m.cmd.Env = withoutMoto(withoutAWS(os.Environ())) // not another emulator's endpoint
+	m.cmd.Stdout, m.cmd.Stderr = logFile, logFile
+	m.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // stopped with its children
+	if err := m.cmd.Start(); err != nil {
 		return nil, err
 	}
-	if err := e.waitReady(30 * time.Second); err != nil {
-		e.Stop()
+	if err := m.waitReady(30 * time.Second); err != nil {
+		m.Stop()
 		return nil, err
 	}
+	return m, nil
+}
+
+// withoutMoto is env without moto's own settings.
+func withoutMoto(env []string) []string {
+	out := make([]string, 0, len(env))
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "MOTO_") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// startEmulator is the account on m, with its proxies started.
+func startEmulator(m *motoServer, account string) (*emulator, error) {
+	e := &emulator{moto: m, accountID: account, CABundle: m.CABundle, KeyFile: m.KeyFile, fakes: newFakes()}
+	var err error
+	if e.bare, err = startProxy(e, false, false); err != nil {
+		return nil, err
+	}
+	e.Endpoint = e.bare.Endpoint
 	if e.service, err = startRecorder(e, false); err != nil {
 		e.Stop()
 		return nil, err
@@ -99,8 +139,8 @@ func (e *emulator) account(region string) rotationBackend {
 	return accountBackend{cfg: cfg}
 }
 
-func (e *emulator) waitReady(limit time.Duration) error {
-	pem, err := os.ReadFile(e.CABundle)
+func (m *motoServer) waitReady(limit time.Duration) error {
+	pem, err := os.ReadFile(m.CABundle)
 	if err != nil {
 		return err
 	}
@@ -109,7 +149,7 @@ func (e *emulator) waitReady(limit time.Duration) error {
 	client := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	deadline := time.Now().Add(limit)
 	for time.Now().Before(deadline) {
-		resp, err := client.Get(e.Endpoint + "/moto-api/")
+		resp, err := client.Get(m.URL + "/moto-api/")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -118,25 +158,31 @@ func (e *emulator) waitReady(limit time.Duration) error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	log, _ := os.ReadFile(e.log)
-	return fmt.Errorf("the emulator did not answer at %s within %s:\n%s", e.Endpoint, limit, log)
+	log, _ := os.ReadFile(m.log)
+	return fmt.Errorf("the emulator did not answer at %s within %s:\n%s", m.URL, limit, log)
 }
 
-// Stop ends the emulator's process group.
+// Stop ends the account's proxies (the moto server serves on).
 func (e *emulator) Stop() {
-	if e.service != nil {
-		e.service.Stop()
+	for _, p := range []*recorder{e.service, e.bare} {
+		if p != nil {
+			p.Stop()
+		}
 	}
-	if e.cmd == nil || e.cmd.Process == nil {
+}
+
+// Stop ends the moto server's process group.
+func (m *motoServer) Stop() {
+	if m.cmd == nil || m.cmd.Process == nil {
 		return
 	}
-	_ = syscall.Kill(-e.cmd.Process.Pid, syscall.SIGTERM)
+	_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGTERM)
 	done := make(chan struct{})
-	go func() { _ = e.cmd.Wait(); close(done) }()
+	go func() { _ = m.cmd.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL)
+		_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGKILL)
 		<-done
 	}
 }

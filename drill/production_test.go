@@ -9,23 +9,23 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/internal/testrepo"
 )
 
-// TestProductionDrill applies production (local state, its own emulator for
-// its own account) and shows what protects its data: a destroy plan is
+// TestProductionDrill applies production (local state, its own account on
+// the emulator) and shows what protects its data: a destroy plan is
 // refused by prevent_destroy, and the tables refuse deletion. Then it
 // switches production to S3 state the README's way, and a plan is empty: no
 // perpetual diff, and nothing lost in the push.
 func TestProductionDrill(t *testing.T) {
 	needsEmulator(t)
-	// The emulator lives as long as this test only, and staging's (the
-	// probes') is stopped first: one emulator at a time.
-	stopStagingEmulator()
-	prodEmu, err := startEmulator(t.TempDir(), production.AccountID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer prodEmu.Stop()
+	// Beside staging's drill: the two share no account, folder or state, and
+	// staging's critical path is mostly the provider waiting for keys and
+	// tables (docs/performance.md); its heavy commands take turns with the
+	// other work beside staging's steps (shell.beside). Its account is its
+	// own on the one moto server.
+	t.Parallel()
+	prodEmu := newEmulator(t, production.AccountID)
 	project := testrepo.Copy(t, "..")
 	sh := newShell(t, project, prodEmu, production.Region)
+	sh.beside = true
 	// An account that has a GitHub OIDC provider already (IAM allows one per
 	// URL): with github_oidc_provider "existing" the bootstrap reads it, and
 	// its plan creates none.

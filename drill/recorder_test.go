@@ -33,8 +33,12 @@ type recorder struct {
 
 var signingService = regexp.MustCompile(`Credential=[^/]+/[^/]+/[^/]+/([^/]+)/aws4_request`)
 
-func startRecorder(e *emulator, keep bool) (*recorder, error) {
-	target, err := url.Parse(e.Endpoint)
+func startRecorder(e *emulator, keep bool) (*recorder, error) { return startProxy(e, keep, true) }
+
+// startProxy starts a proxy in front of the account's emulator; with fakes,
+// it answers what the emulator lacks.
+func startProxy(e *emulator, keep, withFakes bool) (*recorder, error) {
+	target, err := url.Parse(e.moto.URL)
 	if err != nil {
 		return nil, err
 	}
@@ -45,8 +49,15 @@ func startRecorder(e *emulator, keep bool) (*recorder, error) {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(ca)
 	proxy := httputil.NewSingleHostReverseProxy(target)
+	direct := proxy.Director
+	proxy.Director = func(req *http.Request) {
+		direct(req)
+		req.Header.Set("x-moto-account-id", e.accountID) // the account moto answers as
+	}
 	proxy.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
-	proxy.ModifyResponse = e.fakes.patch
+	if withFakes {
+		proxy.ModifyResponse = e.fakes.patch
+	}
 	cert, err := tls.LoadX509KeyPair(e.CABundle, e.KeyFile)
 	if err != nil {
 		return nil, err
@@ -60,7 +71,7 @@ func startRecorder(e *emulator, keep bool) (*recorder, error) {
 		if r.keep {
 			r.record(req)
 		}
-		if !e.fakes.answer(w, req) {
+		if !withFakes || !e.fakes.answer(w, req) {
 			proxy.ServeHTTP(w, req)
 		}
 	})}

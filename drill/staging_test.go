@@ -22,6 +22,7 @@ import (
 // depend on each other: the first failure stops the drill.
 func TestDeployDrill(t *testing.T) {
 	needsEmulator(t)
+	t.Parallel() // beside production's drill (TestProductionDrill)
 	project := testrepo.Copy(t, "..")
 	sh := newShell(t, project, stagingEmulator(t), staging.Region)
 	boot := "state-bootstrap-" + staging.Name

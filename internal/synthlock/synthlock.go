@@ -2,10 +2,10 @@
 // take turns at what costs the most memory. Hold: each synthesis starts
 // jsii's Node runtime (about 850 MiB), and two at once were most of the test
 // command's peak memory. Beside: a terraform command loads the AWS provider
-// (about 800 MiB with terraform itself); the deploy drill's steps run one
-// after the other, and the work beside them (the drill's background
-// commands, the other packages' terraform commands and scripts) takes one
-// turn at a time. The locks are advisory file locks in the temporary folder,
+// (about 800 MiB with terraform itself); staging's drill steps run one
+// after the other, and the work beside them (production's drill, staging's
+// background commands, the other packages' terraform commands and scripts)
+// takes one turn at a time. The locks are advisory file locks in the temporary folder,
 // shared by every test process of the machine; programs run outside the
 // tests never take them.
 package synthlock

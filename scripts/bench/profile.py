@@ -12,6 +12,7 @@ every 0.2 s (Linux). Prints:
     one process, and the peak RSS of all processes of that kind at once;
   - the whole tree's wall time, CPU seconds and peak RSS, and what was
     running at the peak (RSS by kind, the largest processes, the tests);
+  - the whole tree's peak PSS: shared pages counted once (see treepeak.py);
   - the slowest tests and subtests (steps of the drill) by wall time.
 With PROFILE_PROCESSES=<file>, it also writes one tab-separated line per
 process seen: kind, CPU seconds, peak RSS MiB, the seconds after the start
@@ -29,6 +30,8 @@ import sys
 import threading
 import time
 
+from treepeak import descendants, pss_of, snapshot
+
 KINDS = [
     ("terraform", lambda c: os.path.basename(c[0]).startswith("terraform")),
     ("jsii/Node", lambda c: os.path.basename(c[0]) in ("node", "npm", "npx")),
@@ -38,8 +41,6 @@ KINDS = [
     ("test binary", lambda c: c[0].endswith(".test")),
     ("trivy", lambda c: os.path.basename(c[0]) == "trivy"),
 ]
-TICK = os.sysconf("SC_CLK_TCK")
-PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def kind_of(cmd):
@@ -47,37 +48,6 @@ def kind_of(cmd):
         if cmd and match(cmd):
             return name
     return "other"
-
-
-def snapshot():
-    """pid -> (ppid, cmdline, cpu seconds, rss bytes) of every process."""
-    procs = {}
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                stat = f.read()
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
-        except OSError:
-            continue
-        fields = stat[stat.rindex(")") + 2:].split()
-        ppid, utime, stime, rss = int(fields[1]), int(fields[11]), int(fields[12]), int(fields[21])
-        procs[int(pid)] = (ppid, cmd, (utime + stime) / TICK, rss * PAGE)
-    return procs
-
-
-def descendants(procs, root):
-    children = {}
-    for pid, (ppid, *_rest) in procs.items():
-        children.setdefault(ppid, []).append(pid)
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        out.append(pid)
-        todo.extend(children.get(pid, []))
-    return out
 
 
 def running_tests(events):
@@ -104,7 +74,7 @@ def main():
     seen = {}  # pid -> [kind, cpu, peak rss]
     cmds = {}  # pid -> (command line, tests running when first seen, first seen)
     last_seen = {}
-    peaks = {"total": 0}
+    peaks = {"total": 0, "pss": 0}
     at_peak = (0.0, {}, [], [])  # when the whole tree peaked: seconds, RSS by kind, tests running, largest processes
     events = []
 
@@ -120,9 +90,8 @@ def main():
     while proc.poll() is None:
         procs = snapshot()
         now, biggest = {}, []
-        for pid in descendants(procs, proc.pid):
-            if pid not in procs:
-                continue
+        tree = [p for p in descendants(procs, proc.pid) if p in procs]
+        for pid in tree:
             _, cmd, cpu, rss = procs[pid]
             biggest.append((rss, " ".join(cmd)[:100]))
             if pid not in seen:
@@ -133,6 +102,7 @@ def main():
             now[entry[0]] = now.get(entry[0], 0) + rss
         for kind, rss in now.items():
             peaks[kind] = max(peaks.get(kind, 0), rss)
+        peaks["pss"] = max(peaks["pss"], sum(pss_of(p) for p in tree))
         if sum(now.values()) > peaks["total"]:
             peaks["total"] = sum(now.values())
             at_peak = (time.time() - started, dict(now), running_tests(events), sorted(biggest, reverse=True)[:6])
@@ -157,6 +127,7 @@ def main():
     for kind, (n, cpu, rss) in sorted(by_kind.items(), key=lambda kv: -kv[1][1]):
         print(f"{kind:<14}{n:>10}{cpu:>9.1f}{mib(rss):>16.0f}{mib(peaks.get(kind, 0)):>16.0f}")
     print(f"{'whole tree':<14}{len(seen):>10}{children.ru_utime + children.ru_stime:>9.1f}{'':>16}{mib(peaks['total']):>16.0f}   wall {wall:.1f} s")
+    print(f"{'whole tree, PSS':<14}{'':>10}{'':>9}{'':>16}{mib(peaks['pss']):>16.0f}   (shared pages counted once)")
 
     when, kinds, tests, largest = at_peak
     print(f"\nat the peak ({when:.0f} s in): " + ", ".join(f"{k} {mib(r):.0f} MiB" for k, r in sorted(kinds.items(), key=lambda kv: -kv[1])))

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Runs a command and prints its wall time and its process tree's peak memory.
+
+Usage: scripts/bench/treepeak.py [--out FILE] CMD [ARGS...]
+Prints one line, "seconds peak_rss_kib peak_pss_kib", after the command's own
+output (or writes it to FILE), and exits with the command's exit code.
+The tree is sampled from /proc every 0.2 s (Linux):
+  - RSS summed: each process's resident memory, added up. Pages that several
+    processes share (the AWS provider's 700 MB binary, which every provider
+    process maps from the same file; terraform's, node's and Python's own
+    binaries and libraries) count once per process.
+  - PSS summed: each process's proportional set size (/proc/PID/smaps_rollup),
+    in which a shared page is split among the processes that map it, so the
+    sum counts every resident page of the tree once: the physical memory the
+    tree holds.
+profile.py imports snapshot(), descendants() and pss_of() from here.
+"""
+import os
+import subprocess
+import sys
+import time
+
+TICK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def pss_of(pid):
+    """The process's PSS in bytes, 0 when it cannot be read (it ended, or a
+    kernel without smaps_rollup)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def snapshot():
+    """pid -> (ppid, cmdline, cpu seconds, rss bytes) of every process."""
+    procs = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        ppid, utime, stime, rss = int(fields[1]), int(fields[11]), int(fields[12]), int(fields[21])
+        procs[int(pid)] = (ppid, cmd, (utime + stime) / TICK, rss * PAGE)
+    return procs
+
+
+def descendants(procs, root):
+    """root and every process below it."""
+    children = {}
+    for pid, (ppid, *_rest) in procs.items():
+        children.setdefault(ppid, []).append(pid)
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def main():
+    args, out = sys.argv[1:], None
+    if args[:1] == ["--out"] and len(args) > 1:
+        args, out = args[2:], args[1]
+    if not args:
+        print("usage: treepeak.py [--out FILE] CMD [ARGS...]", file=sys.stderr)
+        return 2
+    started = time.time()
+    proc = subprocess.Popen(args)
+    peak_rss = peak_pss = 0
+    while proc.poll() is None:
+        procs = snapshot()
+        tree = [p for p in descendants(procs, proc.pid) if p in procs]
+        peak_rss = max(peak_rss, sum(procs[p][3] for p in tree))
+        peak_pss = max(peak_pss, sum(pss_of(p) for p in tree))
+        time.sleep(0.2)
+    line = f"{time.time() - started:.2f} {peak_rss // 1024} {peak_pss // 1024}"
+    if out:
+        with open(out, "w") as f:
+            f.write(line + "\n")
+    else:
+        print(line)
+    return proc.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
