@@ -92,7 +92,13 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 		return 1, err
 	}
 	// jsii's runtime lives from the first synthesis to jsii.Close: the drill's
-	// syntheses wait for it (internal/synthlock).
+	// syntheses wait for it (internal/synthlock). In the whole proof it is
+	// also heavy work beside staging's drill steps and takes its turn first,
+	// as the other heavy commands do: without it, it once ran beside a
+	// staging step's terraform and production's apply, the test command's
+	// peak (docs/performance.md).
+	releaseTurn := heavy.take()
+	defer releaseTurn()
 	release := synthlock.Hold()
 	defer release()
 	if synthResult, err = app.Synth(app.Options{Outdir: outdir, Locks: "../locks"}, envs); err != nil {
@@ -126,6 +132,7 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 	insecureErr = synthInsecureFixture(insecureOutdir)
 	jsii.Close()
 	release()
+	releaseTurn()
 
 	stacks, remoteStacks = map[string]*StackJSON{}, map[string]*StackJSON{}
 	for _, name := range AllStackNames() {
