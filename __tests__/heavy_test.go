@@ -33,10 +33,11 @@ func (s slot) take() func() {
 // itself), a synthesis (jsii's Node runtime: about 600 MiB) or a script that
 // runs them, and each waits for its turn beside staging's drill steps
 // (synthlock.Beside), as production's drill and staging's background
-// commands do. That keeps the test command's peak memory down; the turns and
-// staging's steps end at about the same time (docs/performance.md). The inner loop (-short) has no drill beside it and
-// no plan: there the slot is nil and takes nothing (measured: one or two at a
-// time made it 2 to 10 s slower).
+// commands do; so does TestMain's own synthesis. That keeps the test
+// command's peak memory down; the turns and staging's steps end at about
+// the same time (docs/performance.md). The inner loop (-short) has no drill
+// beside it and no plan: there the slot is nil and takes nothing (measured:
+// one or two at a time made it 2 to 10 s slower).
 var heavy slot
 
 // newHeavy is the heavy slot of this run (TestMain, after the flags).
