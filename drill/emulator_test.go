@@ -18,8 +18,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
+	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -81,7 +83,7 @@ func startMoto(dir string) (*motoServer, error) {
 	defer logFile.Close()
 	m.cmd = exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port), "-c", certFile, "-k", keyFile)
 	// No MOTO_ACCOUNT_ID: it would win over the accounts' header.
-	m.cmd.Env = withoutMoto(withoutAWS(os.Environ())) // not another emulator's endpoint
+	m.cmd.Env = withoutPrefixes(os.Environ(), "AWS_", "MOTO_") // not another emulator's settings
 	m.cmd.Stdout, m.cmd.Stderr = logFile, logFile
 	m.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // stopped with its children
 	if err := m.cmd.Start(); err != nil {
@@ -92,17 +94,6 @@ func startMoto(dir string) (*motoServer, error) {
 		return nil, err
 	}
 	return m, nil
-}
-
-// withoutMoto is env without moto's own settings.
-func withoutMoto(env []string) []string {
-	out := make([]string, 0, len(env))
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, "MOTO_") {
-			out = append(out, kv)
-		}
-	}
-	return out
 }
 
 // startEmulator is the account on m, with its proxies started.
@@ -189,12 +180,20 @@ func (m *motoServer) Stop() {
 
 // withoutAWS is env without any AWS_ variable (a developer's own profile or
 // credentials must never reach the drill).
-func withoutAWS(env []string) []string {
+func withoutAWS(env []string) []string { return withoutPrefixes(env, "AWS_") }
+
+// withoutPrefixes is env without the variables whose names start with one of
+// prefixes.
+func withoutPrefixes(env []string, prefixes ...string) []string {
 	out := make([]string, 0, len(env))
+next:
 	for _, kv := range env {
-		if !strings.HasPrefix(kv, "AWS_") {
-			out = append(out, kv)
+		for _, p := range prefixes {
+			if strings.HasPrefix(kv, p) {
+				continue next
+			}
 		}
+		out = append(out, kv)
 	}
 	return out
 }
@@ -248,4 +247,17 @@ func writeCertificate(certFile, keyFile string) error {
 		return err
 	}
 	return os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
+}
+
+// TestWithoutPrefixes: moto and the drill's commands get the environment
+// without another emulator's or a developer's AWS settings, and nothing else
+// is dropped.
+func TestWithoutPrefixes(t *testing.T) {
+	got := withoutPrefixes([]string{"AWS_PROFILE=dev", "MOTO_PORT=1", "PATH=/bin", "XAWS_=kept", "HOME=/root"}, "AWS_", "MOTO_")
+	if want := []string{"PATH=/bin", "XAWS_=kept", "HOME=/root"}; !slices.Equal(got, want) {
+		t.Errorf("withoutPrefixes = %q, want %q", got, want)
+	}
+	if got := withoutAWS([]string{"AWS_ACCESS_KEY_ID=x", "MOTO_PORT=1"}); !slices.Equal(got, []string{"MOTO_PORT=1"}) {
+		t.Errorf("withoutAWS = %q", got)
+	}
 }
