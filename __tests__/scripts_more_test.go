@@ -105,6 +105,39 @@ func TestProfileReportsWhereTheTimeGoes(t *testing.T) {
 	}
 }
 
+// TestTreePeakRefusesAnUnreadablePeak: a live process whose PSS cannot be
+// read stops the measurement (a peak without it would be wrong, not low);
+// a process that has ended counts 0.
+func TestTreePeakRefusesAnUnreadablePeak(t *testing.T) {
+	concurrent(t)
+	check := `
+import builtins, os, subprocess, sys
+sys.path.insert(0, "scripts/bench")
+import treepeak
+real_open = builtins.open
+def deny(path, *a, **k):
+    if str(path).endswith("/smaps_rollup"):
+        raise PermissionError(13, "Permission denied", path)
+    return real_open(path, *a, **k)
+builtins.open = deny
+try:
+    treepeak.pss_of(os.getpid())
+    print("read")
+except treepeak.Unreadable as e:
+    print("unreadable:", e)
+builtins.open = real_open
+p = subprocess.Popen(["true"]); p.wait()
+print("ended:", treepeak.pss_of(p.pid))
+print("alive:", treepeak.pss_of(os.getpid()) > 0)
+`
+	out, code := runIn(t, "..", "", nil, "python3", "-c", check)
+	for _, want := range []string{"unreadable: /proc/", "Permission denied", "ended: 0", "alive: True"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("treepeak.pss_of: exit %d, output lacks %q:\n%s", code, want, out)
+		}
+	}
+}
+
 // TestTreePeakMeasuresTheWholeTree: scripts/bench/treepeak.py (bench.sh's
 // sampler) passes the command's exit code on and measures its children: a
 // child that holds 64 MiB of its own memory shows in both peaks, and the

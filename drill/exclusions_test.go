@@ -29,7 +29,7 @@ var probes = map[string]func(t *testing.T, cli func(args ...string) (string, boo
 	"aws_secretsmanager_secret_rotation": func(t *testing.T, cli func(args ...string) (string, bool)) (string, bool) {
 		pkg := filepath.Join(t.TempDir(), "function.zip")
 		writeZip(t, pkg, "bootstrap")
-		role := "arn:aws:iam::" + staging.AccountID + ":role/drill-probe"
+		role := "arn:aws:iam::" + probeAccount + ":role/drill-probe"
 		cli("iam", "create-role", "--role-name", "drill-probe", "--assume-role-policy-document", `{"Version":"2012-10-17","Statement":[]}`)
 		if out, ok := cli("lambda", "create-function", "--function-name", "drill-probe", "--runtime", "provided.al2023", "--architectures", "arm64",
 			"--handler", "bootstrap", "--role", role, "--zip-file", "fileb://"+pkg); !ok {
@@ -39,7 +39,7 @@ var probes = map[string]func(t *testing.T, cli func(args ...string) (string, boo
 			t.Fatalf("create the probe secret: %s", out)
 		}
 		out, ok := cli("secretsmanager", "rotate-secret", "--secret-id", "drill-probe", "--rotation-rules", "AutomaticallyAfterDays=30",
-			"--rotation-lambda-arn", "arn:aws:lambda:"+staging.Region+":"+staging.AccountID+":function:drill-probe")
+			"--rotation-lambda-arn", "arn:aws:lambda:"+staging.Region+":"+probeAccount+":function:drill-probe")
 		return out, !ok && strings.Contains(out, "internal error")
 	},
 	"aws_s3_bucket_policy": func(t *testing.T, cli func(args ...string) (string, bool)) (string, bool) {
@@ -86,14 +86,18 @@ var probes = map[string]func(t *testing.T, cli func(args ...string) (string, boo
 	},
 }
 
+// probeAccount is the probes' account on the emulator (neither stack's).
+const probeAccount = "000000000009"
+
 // TestTheEmulatorStillLacksWhatIsFaked: each resource type and call the
 // proxy answers for the emulator fails on the emulator as its Gap says, and
 // every listed one has a probe, so the list cannot grow without proof or
 // outlive its reason. The probes make their own resources, under names of
-// their own, so they run at once.
+// their own, so they run at once, in an account of their own: the drills
+// never see what they leave.
 func TestTheEmulatorStillLacksWhatIsFaked(t *testing.T) {
 	needsEmulator(t)
-	emu := stagingEmulator(t)
+	emu := newEmulator(t, probeAccount)
 	cli := func(args ...string) (string, bool) {
 		cmd := exec.Command("aws", args...)
 		cmd.Env = append(withoutAWS(os.Environ()), append(emu.Env(staging.Region), "AWS_MAX_ATTEMPTS=1")...)

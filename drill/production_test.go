@@ -67,6 +67,14 @@ func TestProductionDrill(t *testing.T) {
 	if !strings.Contains(table, `"DeletionProtectionEnabled": true`) {
 		t.Errorf("production's consent table has no deletion protection:\n%s", table)
 	}
+	// The accounts are apart on the one emulator (x-moto-account-id): from
+	// staging's account, production's table does not exist. Terraform's
+	// allowed_account_ids proves the same for the provider's calls; this
+	// proves it for the aws CLI's.
+	other := newShell(t, project, newEmulator(t, staging.AccountID), production.Region)
+	if out, code := other.run("aws", "dynamodb", "describe-table", "--table-name", "phase-mirror-consent-store-"+production.Name); code == 0 || !strings.Contains(out, "ResourceNotFoundException") {
+		t.Errorf("staging's account sees production's consent table (exit %d): the accounts share the emulator's state\n%s", code, tail(out, 10))
+	}
 
 	// The README's switch from local to remote state: a bucket and a key of
 	// the account (made here with the CLI), the settings, then state push.

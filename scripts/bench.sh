@@ -8,8 +8,9 @@
 # emulator included), sampled every 0.2 s: each process's PSS, summed, so a
 # page that several processes map (every AWS provider process maps the same
 # 700 MB binary) counts once. The RSS sum, which counts such a page once per
-# process, is printed under it. Exits 1 when a row is over its budget. For
-# where the time goes: scripts/bench/profile.py.
+# process, is printed under it. Exits 1 when a row is over its budget, 2 when
+# it could not measure (bad usage, a command failed, or a process's memory
+# could not be read). For where the time goes: scripts/bench/profile.py.
 # Usage: scripts/bench.sh [runs]   (default 3; the full tier takes minutes a run)
 #        BENCH_TIERS=short scripts/bench.sh 3   (only the inner loop and the synthesis)
 set -euo pipefail
@@ -43,7 +44,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1
 median_of() {
   local i walls=() rsss=() psss=() w r p
   for ((i = 0; i < runs; i++)); do
-    read -r w r p < <(tree_peak "$@") && [[ -n "$p" ]] || exit 1
+    read -r w r p < <(tree_peak "$@") && [[ -n "$p" ]] || exit 2
     walls+=("$w") rsss+=("$r") psss+=("$p")
   done
   echo "$(median "${walls[@]}")" "$(median "${rsss[@]}")" "$(median "${psss[@]}")"
@@ -63,9 +64,9 @@ row() { # name value budget unit
 # while (this one varies by a third from run to run) slows both alike.
 floors=() synths=()
 for ((i = 0; i < runs; i++)); do
-  read -r w _ < <(tree_peak "$work/floor" "$work/floor.out") && [[ -n "$w" ]] || exit 1
+  read -r w _ < <(tree_peak "$work/floor" "$work/floor.out") && [[ -n "$w" ]] || exit 2
   floors+=("$w")
-  read -r w _ < <(tree_peak "$work/synth" -out "$work/synth.out") && [[ -n "$w" ]] || exit 1
+  read -r w _ < <(tree_peak "$work/synth" -out "$work/synth.out") && [[ -n "$w" ]] || exit 2
   synths+=("$w")
 done
 floor=$(median "${floors[@]}") synth=$(median "${synths[@]}")

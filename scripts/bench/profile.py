@@ -30,7 +30,7 @@ import sys
 import threading
 import time
 
-from treepeak import descendants, pss_of, snapshot
+from treepeak import Unreadable, descendants, pss_of, snapshot
 
 KINDS = [
     ("terraform", lambda c: os.path.basename(c[0]).startswith("terraform")),
@@ -102,7 +102,13 @@ def main():
             now[entry[0]] = now.get(entry[0], 0) + rss
         for kind, rss in now.items():
             peaks[kind] = max(peaks.get(kind, 0), rss)
-        peaks["pss"] = max(peaks["pss"], sum(pss_of(p) for p in tree))
+        try:
+            peaks["pss"] = max(peaks["pss"], sum(pss_of(p) for p in tree))
+        except Unreadable as e:
+            print(f"profile: cannot measure the peak PSS: {e}", file=sys.stderr)
+            proc.kill()
+            t.join()
+            return 2
         if sum(now.values()) > peaks["total"]:
             peaks["total"] = sum(now.values())
             at_peak = (time.time() - started, dict(now), running_tests(events), sorted(biggest, reverse=True)[:6])

@@ -11,30 +11,50 @@ The tree is sampled from /proc every 0.2 s (Linux):
     binaries and libraries) count once per process.
   - PSS summed: each process's proportional set size (/proc/PID/smaps_rollup),
     in which a shared page is split among the processes that map it, so the
-    sum counts every resident page of the tree once: the physical memory the
-    tree holds.
+    sum counts every resident page of the tree once. A page shared with a
+    process outside the tree (another run's terraform provider) is split
+    with it too, so on a busy machine the PSS sum is lower than what the tree
+    alone would hold: measure on a quiet one.
+The wall time ends when the command exits (a thread waits for it), not at
+the next sample. When a live process's PSS cannot be read (no smaps_rollup
+in this kernel, no permission), it stops the command and exits 2: a peak
+missing a process would be wrong, not low.
 profile.py imports snapshot(), descendants() and pss_of() from here.
 """
 import os
 import subprocess
 import sys
+import threading
 import time
 
 TICK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
+class Unreadable(Exception):
+    """A live process's PSS could not be read."""
+
+
 def pss_of(pid):
-    """The process's PSS in bytes, 0 when it cannot be read (it ended, or a
-    kernel without smaps_rollup)."""
+    """The process's PSS in bytes, 0 when it has ended. Raises Unreadable when
+    the process is alive and its PSS cannot be read (a kernel without
+    smaps_rollup, no permission)."""
     try:
         with open(f"/proc/{pid}/smaps_rollup") as f:
             for line in f:
                 if line.startswith("Pss:"):
                     return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+        if not os.path.exists(f"/proc/{pid}"):
+            return 0  # ended while it was read
+        raise Unreadable(f"/proc/{pid}/smaps_rollup has no Pss line")
+    except (FileNotFoundError, ProcessLookupError):
+        if not os.path.exists(f"/proc/{pid}"):
+            return 0  # ended
+        raise Unreadable(f"/proc/{pid}/smaps_rollup does not exist (a kernel without it?)")
+    except OSError as e:
+        if not os.path.exists(f"/proc/{pid}"):
+            return 0
+        raise Unreadable(f"/proc/{pid}/smaps_rollup: {e}") from e
 
 
 def snapshot():
@@ -78,14 +98,28 @@ def main():
         return 2
     started = time.time()
     proc = subprocess.Popen(args)
+    ended, finished = threading.Event(), [0.0]
+
+    def wait():
+        proc.wait()
+        finished[0] = time.time()
+        ended.set()
+
+    threading.Thread(target=wait, daemon=True).start()
     peak_rss = peak_pss = 0
-    while proc.poll() is None:
+    while not ended.is_set():
         procs = snapshot()
         tree = [p for p in descendants(procs, proc.pid) if p in procs]
+        try:
+            pss = sum(pss_of(p) for p in tree)
+        except Unreadable as e:
+            print(f"treepeak: cannot measure the peak: {e}", file=sys.stderr)
+            proc.kill()
+            return 2
         peak_rss = max(peak_rss, sum(procs[p][3] for p in tree))
-        peak_pss = max(peak_pss, sum(pss_of(p) for p in tree))
-        time.sleep(0.2)
-    line = f"{time.time() - started:.2f} {peak_rss // 1024} {peak_pss // 1024}"
+        peak_pss = max(peak_pss, pss)
+        ended.wait(0.2)
+    line = f"{finished[0] - started:.2f} {peak_rss // 1024} {peak_pss // 1024}"
     if out:
         with open(out, "w") as f:
             f.write(line + "\n")
