@@ -106,8 +106,8 @@ func TestProfileReportsWhereTheTimeGoes(t *testing.T) {
 }
 
 // TestTreePeakRefusesAnUnreadablePeak: a live process whose PSS cannot be
-// read stops the measurement (a peak without it would be wrong, not low);
-// a process that has ended counts 0.
+// read, or a kernel without smaps_rollup, stops the measurement (a peak
+// without it would be wrong, not low); a process that has ended counts 0.
 func TestTreePeakRefusesAnUnreadablePeak(t *testing.T) {
 	concurrent(t)
 	check := `
@@ -125,13 +125,24 @@ try:
     print("read")
 except treepeak.Unreadable as e:
     print("unreadable:", e)
+def gone(path, *a, **k):
+    if str(path).endswith("/smaps_rollup"):
+        raise FileNotFoundError(2, "No such file or directory", path)
+    return real_open(path, *a, **k)
+builtins.open = gone
+try:
+    treepeak.require_pss()
+    print("kernel: ok")
+except treepeak.Unreadable as e:
+    print("kernel:", e)
 builtins.open = real_open
 p = subprocess.Popen(["true"]); p.wait()
 print("ended:", treepeak.pss_of(p.pid))
 print("alive:", treepeak.pss_of(os.getpid()) > 0)
+treepeak.require_pss()
 `
 	out, code := runIn(t, "..", "", nil, "python3", "-c", check)
-	for _, want := range []string{"unreadable: /proc/", "Permission denied", "ended: 0", "alive: True"} {
+	for _, want := range []string{"unreadable: /proc/", "Permission denied", "kernel: /proc/self/smaps_rollup gives no PSS", "ended: 0", "alive: True"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("treepeak.pss_of: exit %d, output lacks %q:\n%s", code, want, out)
 		}

@@ -30,7 +30,7 @@ import sys
 import threading
 import time
 
-from treepeak import Unreadable, descendants, pss_of, snapshot
+from treepeak import Unreadable, descendants, pss_of, require_pss, snapshot
 
 KINDS = [
     ("terraform", lambda c: os.path.basename(c[0]).startswith("terraform")),
@@ -68,6 +68,11 @@ def running_tests(events):
 
 def main():
     args = sys.argv[1:] or ["-count=1", "./...", "./__tests__"]
+    try:
+        require_pss()
+    except Unreadable as e:
+        print(f"profile: cannot measure the peak PSS: {e}", file=sys.stderr)
+        return 2
     root_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
     started = time.time()
     proc = subprocess.Popen(["go", "test", "-json", *args], cwd=root_dir, stdout=subprocess.PIPE, text=True)

@@ -16,9 +16,10 @@ The tree is sampled from /proc every 0.2 s (Linux):
     with it too, so on a busy machine the PSS sum is lower than what the tree
     alone would hold: measure on a quiet one.
 The wall time ends when the command exits (a thread waits for it), not at
-the next sample. When a live process's PSS cannot be read (no smaps_rollup
-in this kernel, no permission), it stops the command and exits 2: a peak
-missing a process would be wrong, not low.
+the next sample. When this kernel gives no PSS, or a live process's PSS
+cannot be read (no permission), it exits 2 (stopping the command): a peak
+missing a process would be wrong, not low. A process that is ending counts
+0 (its memory is being released).
 profile.py imports snapshot(), descendants() and pss_of() from here.
 """
 import os
@@ -36,25 +37,38 @@ class Unreadable(Exception):
 
 
 def pss_of(pid):
-    """The process's PSS in bytes, 0 when it has ended. Raises Unreadable when
-    the process is alive and its PSS cannot be read (a kernel without
-    smaps_rollup, no permission)."""
+    """The process's PSS in bytes; 0 when it has ended or is ending (its
+    smaps_rollup gone or empty: its memory is being released). Raises
+    Unreadable when a live process's PSS cannot be read (no permission)."""
     try:
         with open(f"/proc/{pid}/smaps_rollup") as f:
             for line in f:
                 if line.startswith("Pss:"):
                     return int(line.split()[1]) * 1024
-        if not os.path.exists(f"/proc/{pid}"):
-            return 0  # ended while it was read
-        raise Unreadable(f"/proc/{pid}/smaps_rollup has no Pss line")
+        return 0
     except (FileNotFoundError, ProcessLookupError):
-        if not os.path.exists(f"/proc/{pid}"):
-            return 0  # ended
-        raise Unreadable(f"/proc/{pid}/smaps_rollup does not exist (a kernel without it?)")
+        return 0
     except OSError as e:
-        if not os.path.exists(f"/proc/{pid}"):
+        if ending(pid):
             return 0
         raise Unreadable(f"/proc/{pid}/smaps_rollup: {e}") from e
+
+
+def ending(pid):
+    """Whether the process has ended or is a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return True
+    return stat[stat.rindex(")") + 2:].split()[0] in ("Z", "X")
+
+
+def require_pss():
+    """Raises Unreadable when this kernel gives no PSS (no smaps_rollup):
+    checked on this process, which is alive and holds memory."""
+    if pss_of(os.getpid()) <= 0:
+        raise Unreadable("/proc/self/smaps_rollup gives no PSS (a kernel without it?)")
 
 
 def snapshot():
@@ -95,6 +109,11 @@ def main():
         args, out = args[2:], args[1]
     if not args:
         print("usage: treepeak.py [--out FILE] CMD [ARGS...]", file=sys.stderr)
+        return 2
+    try:
+        require_pss()
+    except Unreadable as e:
+        print(f"treepeak: cannot measure the peak: {e}", file=sys.stderr)
         return 2
     started = time.time()
     proc = subprocess.Popen(args)
