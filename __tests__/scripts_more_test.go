@@ -115,27 +115,22 @@ import builtins, os, subprocess, sys
 sys.path.insert(0, "scripts/bench")
 import treepeak
 real_open = builtins.open
-def deny(path, *a, **k):
-    if str(path).endswith("/smaps_rollup"):
-        raise PermissionError(13, "Permission denied", path)
-    return real_open(path, *a, **k)
-builtins.open = deny
-try:
-    treepeak.pss_of(os.getpid())
-    print("read")
-except treepeak.Unreadable as e:
-    print("unreadable:", e)
-def gone(path, *a, **k):
-    if str(path).endswith("/smaps_rollup"):
-        raise FileNotFoundError(2, "No such file or directory", path)
-    return real_open(path, *a, **k)
-builtins.open = gone
-try:
-    treepeak.require_pss()
-    print("kernel: ok")
-except treepeak.Unreadable as e:
-    print("kernel:", e)
-builtins.open = real_open
+def refusing(error):
+    def opener(path, *a, **k):
+        if str(path).endswith("/smaps_rollup"):
+            raise error
+        return real_open(path, *a, **k)
+    return opener
+def attempt(label, call, error):
+    builtins.open = refusing(error)
+    try:
+        call()
+        print(label, "ok")
+    except treepeak.Unreadable as e:
+        print(label, e)
+    builtins.open = real_open
+attempt("unreadable:", lambda: treepeak.pss_of(os.getpid()), PermissionError(13, "Permission denied"))
+attempt("kernel:", treepeak.require_pss, FileNotFoundError(2, "No such file or directory"))
 p = subprocess.Popen(["true"]); p.wait()
 print("ended:", treepeak.pss_of(p.pid))
 print("alive:", treepeak.pss_of(os.getpid()) > 0)
