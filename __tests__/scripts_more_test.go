@@ -107,7 +107,8 @@ func TestProfileReportsWhereTheTimeGoes(t *testing.T) {
 
 // TestTreePeakRefusesAnUnreadablePeak: a live process whose PSS cannot be
 // read, or a kernel without smaps_rollup, stops the measurement (a peak
-// without it would be wrong, not low); a process that has ended counts 0.
+// without it would be wrong, not low): treepeak.py stops the command and
+// exits 2 at once; a process that has ended counts 0.
 func TestTreePeakRefusesAnUnreadablePeak(t *testing.T) {
 	concurrent(t)
 	check := `
@@ -131,13 +132,22 @@ def attempt(label, call, error):
     builtins.open = real_open
 attempt("unreadable:", lambda: treepeak.pss_of(os.getpid()), PermissionError(13, "Permission denied"))
 attempt("kernel:", treepeak.require_pss, FileNotFoundError(2, "No such file or directory"))
+real_pss, started = treepeak.pss_of, __import__("time").time()
+def denied(pid):
+    if pid == os.getpid():
+        return real_pss(pid)
+    raise treepeak.Unreadable(f"/proc/{pid}/smaps_rollup: denied")
+treepeak.pss_of = denied
+sys.argv = ["treepeak.py", "sleep", "30"]
+print("stopped:", treepeak.main(), __import__("time").time() - started < 20)
+treepeak.pss_of = real_pss
 p = subprocess.Popen(["true"]); p.wait()
 print("ended:", treepeak.pss_of(p.pid))
 print("alive:", treepeak.pss_of(os.getpid()) > 0)
 treepeak.require_pss()
 `
 	out, code := runIn(t, "..", "", nil, "python3", "-c", check)
-	for _, want := range []string{"unreadable: /proc/", "Permission denied", "kernel: /proc/self/smaps_rollup gives no PSS", "ended: 0", "alive: True"} {
+	for _, want := range []string{"unreadable: /proc/", "Permission denied", "kernel: /proc/self/smaps_rollup gives no PSS", "stopped: 2 True", "ended: 0", "alive: True"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("treepeak.pss_of: exit %d, output lacks %q:\n%s", code, want, out)
 		}

@@ -67,12 +67,17 @@ def running_tests(events):
 
 
 def main():
-    args = sys.argv[1:] or ["-count=1", "./...", "./__tests__"]
     try:
         require_pss()
+        return profile(sys.argv[1:] or ["-count=1", "./...", "./__tests__"])
     except Unreadable as e:
         print(f"profile: cannot measure the peak PSS: {e}", file=sys.stderr)
         return 2
+
+
+def profile(args):
+    """Runs go test -json args, sampling it, and prints the report; go test's
+    exit code. On Unreadable, go test is stopped first."""
     root_dir = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
     started = time.time()
     proc = subprocess.Popen(["go", "test", "-json", *args], cwd=root_dir, stdout=subprocess.PIPE, text=True)
@@ -109,11 +114,10 @@ def main():
             peaks[kind] = max(peaks.get(kind, 0), rss)
         try:
             peaks["pss"] = max(peaks["pss"], sum(pss_of(p) for p in tree))
-        except Unreadable as e:
-            print(f"profile: cannot measure the peak PSS: {e}", file=sys.stderr)
+        except Unreadable:
             proc.kill()
             t.join()
-            return 2
+            raise
         if sum(now.values()) > peaks["total"]:
             peaks["total"] = sum(now.values())
             at_peak = (time.time() - started, dict(now), running_tests(events), sorted(biggest, reverse=True)[:6])

@@ -20,7 +20,8 @@ the next sample. When this kernel gives no PSS, or a live process's PSS
 cannot be read (no permission), it exits 2 (stopping the command): a peak
 missing a process would be wrong, not low. A process that is ending counts
 0 (its memory is being released).
-profile.py imports snapshot(), descendants() and pss_of() from here.
+profile.py imports snapshot(), descendants(), pss_of(), require_pss() and
+Unreadable from here.
 """
 import os
 import subprocess
@@ -112,9 +113,15 @@ def main():
         return 2
     try:
         require_pss()
+        return measure(args, out)
     except Unreadable as e:
         print(f"treepeak: cannot measure the peak: {e}", file=sys.stderr)
         return 2
+
+
+def measure(args, out):
+    """Runs args and writes its line; the command's exit code. On Unreadable
+    the command is stopped first."""
     started = time.time()
     proc = subprocess.Popen(args)
     ended, finished = threading.Event(), [0.0]
@@ -131,10 +138,9 @@ def main():
         tree = [p for p in descendants(procs, proc.pid) if p in procs]
         try:
             pss = sum(pss_of(p) for p in tree)
-        except Unreadable as e:
-            print(f"treepeak: cannot measure the peak: {e}", file=sys.stderr)
+        except Unreadable:
             proc.kill()
-            return 2
+            raise
         peak_rss = max(peak_rss, sum(procs[p][3] for p in tree))
         peak_pss = max(peak_pss, pss)
         ended.wait(0.2)
