@@ -17,11 +17,13 @@ var (
 	programErr  error
 )
 
-// programBinary builds the real program (package main) once per test binary.
+// programBinary builds the real program (package main) once per test binary,
+// in the run's scratch folder, which TestMain removes (a folder of its own in
+// the system's temporary folder was left behind by every run: 51 MB each).
 func programBinary(t *testing.T) string {
 	t.Helper()
 	programOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "fp-calibration-program-")
+		dir, err := os.MkdirTemp(scratch, "program-")
 		if err != nil {
 			programErr = err
 			return
