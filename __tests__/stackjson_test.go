@@ -21,6 +21,7 @@ type StackJSON struct {
 	Data      map[string]map[string]Obj
 	Outputs   map[string]Obj
 	Imports   []Obj // import blocks (settings: adopt.enabled)
+	Moved     []Obj // moved blocks
 }
 
 // Obj is a JSON object with typed accessors for tests.
@@ -39,12 +40,13 @@ func LoadStack(path string) (*StackJSON, error) {
 		Data      map[string]map[string]Obj `json:"data"`
 		Output    map[string]Obj            `json:"output"`
 		Import    []Obj                     `json:"import"`
+		Moved     []Obj                     `json:"moved"`
 	}
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &StackJSON{Path: path, Raw: raw, Terraform: doc.Terraform, Provider: doc.Provider,
-		Resources: doc.Resource, Data: doc.Data, Outputs: doc.Output, Imports: doc.Import}, nil
+		Resources: doc.Resource, Data: doc.Data, Outputs: doc.Output, Imports: doc.Import, Moved: doc.Moved}, nil
 }
 
 // Named is a resource with its logical name.

@@ -2,29 +2,10 @@ package app
 
 import (
 	"os"
-	"os/exec"
 	"sync"
 
-	"github.com/phase-mirror/fp-calibration-infra/config"
 	"github.com/phase-mirror/fp-calibration-infra/internal/lambdabuild"
 )
-
-// adoptionNeedsTerraform: cdktf validates import blocks by running
-// `terraform version` at synthesis (and panics in Go when that fails), so an
-// adoption is refused up front without the CLI.
-func adoptionNeedsTerraform(envs []config.Environment) error {
-	for _, env := range envs {
-		if !env.Adopt.Enabled {
-			continue
-		}
-		if _, err := exec.LookPath("terraform"); err != nil {
-			return &config.Error{File: env.SettingsFile, Field: "adopt.enabled",
-				Problem: "is true but the terraform CLI is not on PATH: cdktf runs `terraform version` to check import blocks",
-				Fix:     "install Terraform >= 1.11 (README, first lines), or set it to false"}
-		}
-	}
-	return nil
-}
 
 // buildInBackground starts building the rotator into dir and returns a
 // function that waits for the build (once) and returns its result.
