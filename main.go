@@ -15,6 +15,7 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/config"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/policy"
 	"github.com/phase-mirror/fp-calibration-infra/internal/jsiirt"
+	"github.com/phase-mirror/fp-calibration-infra/internal/lambdabuild"
 )
 
 func main() {
@@ -47,11 +48,12 @@ func run(args []string, notes io.Writer) error {
 	outdir := flags.String("out", "", "output folder (default: $CDKTF_OUTDIR, else cdktf.out)")
 	locks := flags.String("locks", "locks", "folder holding <stack>/.terraform.lock.hcl, copied into each synthesized stack")
 	hcl := flags.String("hcl", "", "also write the HCL rendering of every stack to this folder (<folder>/stacks/<stack>/cdk.tf)")
+	buildCache := flags.String("build-cache", lambdabuild.DefaultCacheDir(), "folder keeping the built Lambda packages between runs, keyed by their sources (empty: build every time)")
 	if err := flags.Parse(args); err != nil {
 		return fmt.Errorf("flags: %w (run with -h for usage)", err)
 	}
 	if flags.NArg() > 0 {
-		return fmt.Errorf("flags: unexpected argument %q; fix: this program takes only -settings, -out, -locks and -hcl", flags.Arg(0))
+		return fmt.Errorf("flags: unexpected argument %q; fix: this program takes only -settings, -out, -locks, -hcl and -build-cache", flags.Arg(0))
 	}
 	envs, err := config.LoadAll(*settingsDir)
 	if err != nil {
@@ -62,7 +64,7 @@ func run(args []string, notes io.Writer) error {
 			fmt.Fprintln(notes, "warning: "+w)
 		}
 	}
-	res, err := app.Synth(app.Options{Outdir: *outdir, Locks: *locks, HCLDir: *hcl}, envs)
+	res, err := app.Synth(app.Options{Outdir: *outdir, Locks: *locks, HCLDir: *hcl, LambdaCache: *buildCache}, envs)
 	for _, s := range res.Policy.Suppressed {
 		fmt.Fprintln(notes, "policy: "+s.String())
 	}

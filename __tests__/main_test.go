@@ -19,6 +19,7 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/constructs/names"
 	"github.com/phase-mirror/fp-calibration-infra/constructs/service"
 	"github.com/phase-mirror/fp-calibration-infra/internal/childgc"
+	"github.com/phase-mirror/fp-calibration-infra/internal/lambdabuild"
 	"github.com/phase-mirror/fp-calibration-infra/internal/synthlock"
 )
 
@@ -101,7 +102,7 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 	defer releaseTurn()
 	release := synthlock.Hold()
 	defer release()
-	if synthResult, err = app.Synth(app.Options{Outdir: outdir, Locks: "../locks"}, envs); err != nil {
+	if synthResult, err = app.Synth(app.Options{Outdir: outdir, Locks: "../locks", LambdaCache: lambdabuild.DefaultCacheDir()}, envs); err != nil {
 		return 1, err
 	}
 	runtimeNodeOptions, runtimeNodeErr = jsiiNodeOptions()
@@ -120,14 +121,14 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 		remote[i] = e
 	}
 	remoteOutdir := filepath.Join(dir, "cdktf.out.remote")
-	if _, err = app.Synth(app.Options{Outdir: remoteOutdir, Locks: "../locks"}, remote); err != nil {
+	if _, err = app.Synth(app.Options{Outdir: remoteOutdir, Locks: "../locks", LambdaCache: lambdabuild.DefaultCacheDir()}, remote); err != nil {
 		return 1, err
 	}
 	// Adopting an alarm the stack does not have: refused while composing.
 	unknownAlarm := remote[0]
 	unknownAlarm.Adopt = config.AdoptSettings{Enabled: true, Alarms: []string{"phase-mirror-no-such-alarm-" + unknownAlarm.Name}}
 	unknownAlarmOutdir = filepath.Join(dir, "cdktf.out.unknown-alarm")
-	_, unknownAlarmErr = app.Synth(app.Options{Outdir: unknownAlarmOutdir, Locks: "../locks"}, []config.Environment{unknownAlarm})
+	_, unknownAlarmErr = app.Synth(app.Options{Outdir: unknownAlarmOutdir, Locks: "../locks", LambdaCache: lambdabuild.DefaultCacheDir()}, []config.Environment{unknownAlarm})
 	insecureOutdir = filepath.Join(dir, "cdktf.out.insecure")
 	insecureErr = synthInsecureFixture(insecureOutdir)
 	jsii.Close()

@@ -47,6 +47,9 @@ type Options struct {
 	// (<HCLDir>/stacks/<stack>/cdk.tf, as `cdktf synth --hcl` writes it), from
 	// the same synthesis.
 	HCLDir string
+	// LambdaCache keeps the built Lambda packages between syntheses, keyed
+	// by their sources (lambdabuild.Cache); "" builds every time.
+	LambdaCache string
 }
 
 // Synth builds the Lambda packages, composes the stacks of every environment,
@@ -63,7 +66,7 @@ func Synth(opts Options, envs []config.Environment) (Result, error) {
 		return Result{}, err
 	}
 	defer os.RemoveAll(build)
-	rotator := buildInBackground(build)
+	rotator := buildInBackground(build, opts.LambdaCache)
 	defer rotator() // never return while the build still writes into build
 
 	// Synthesize into a sibling folder and publish it only when every check

@@ -7,9 +7,10 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/internal/lambdabuild"
 )
 
-// buildInBackground starts building the rotator into dir and returns a
-// function that waits for the build (once) and returns its result.
-func buildInBackground(dir string) func() (lambdabuild.Package, error) {
+// buildInBackground starts building the rotator into dir (through the cache
+// folder, "" for none) and returns a function that waits for the build
+// (once) and returns its result.
+func buildInBackground(dir, cache string) func() (lambdabuild.Package, error) {
 	var (
 		once sync.Once
 		pkg  lambdabuild.Package
@@ -17,7 +18,7 @@ func buildInBackground(dir string) func() (lambdabuild.Package, error) {
 		done = make(chan struct{})
 	)
 	go func() {
-		pkg, err = buildRotator(dir)
+		pkg, err = buildRotator(dir, cache)
 		close(done)
 	}()
 	return func() (lambdabuild.Package, error) {
@@ -36,13 +37,13 @@ var builtRotator struct {
 // same zip on later calls: its source does not change while a synthesis
 // runs, and the stack tests synthesize three times in one process with the
 // rotator (each build costs a cross-compile and a link beside jsii's runtime).
-func buildRotator(dir string) (lambdabuild.Package, error) {
+func buildRotator(dir, cache string) (lambdabuild.Package, error) {
 	builtRotator.Lock()
 	defer builtRotator.Unlock()
 	if builtRotator.zip != nil {
 		return lambdabuild.Write(dir, rotatorName, builtRotator.zip)
 	}
-	pkg, err := buildPackage(RotatorImportPath, dir, rotatorName)
+	pkg, err := buildPackage(RotatorImportPath, dir, rotatorName, cache)
 	if err != nil {
 		return pkg, err
 	}
@@ -50,8 +51,14 @@ func buildRotator(dir string) (lambdabuild.Package, error) {
 	return pkg, err
 }
 
-// buildPackage builds a Lambda package (a stub in the tests).
-var buildPackage = lambdabuild.Build
+// buildPackage builds a Lambda package, through the cache folder unless it
+// is "" (a stub in the tests).
+var buildPackage = func(importPath, dir, name, cache string) (lambdabuild.Package, error) {
+	if cache == "" {
+		return lambdabuild.Build(importPath, dir, name)
+	}
+	return lambdabuild.Cache{Dir: cache}.Build(importPath, dir, name)
+}
 
 // rotatorName names the rotator's files in the build folder.
 const rotatorName = "saltrotator"

@@ -15,7 +15,7 @@ import (
 func TestRotatorIsBuiltOncePerProcess(t *testing.T) {
 	builds := 0
 	fail := true
-	stub := func(importPath, dir, name string) (lambdabuild.Package, error) {
+	stub := func(importPath, dir, name, cache string) (lambdabuild.Package, error) {
 		builds++
 		if fail {
 			return lambdabuild.Package{}, errors.New("compile error")
@@ -27,14 +27,14 @@ func TestRotatorIsBuiltOncePerProcess(t *testing.T) {
 	builtRotator.zip = nil
 	t.Cleanup(func() { buildPackage, builtRotator.zip = restore, nil })
 
-	if _, err := buildRotator(t.TempDir()); err == nil {
+	if _, err := buildRotator(t.TempDir(), ""); err == nil {
 		t.Fatal("a failed build reported no error")
 	}
 	fail = false
 	var sums []string
 	for range 3 {
 		dir := t.TempDir()
-		pkg, err := buildRotator(dir)
+		pkg, err := buildRotator(dir, "")
 		if err != nil {
 			t.Fatal(err)
 		}

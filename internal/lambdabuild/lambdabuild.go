@@ -41,8 +41,18 @@ func Build(importPath, dir, name string) (Package, error) {
 	if err != nil {
 		return Package{}, err
 	}
-	return build(importPath, dir, name, "GOTOOLCHAIN="+toolchain)
+	return build(importPath, dir, name, buildEnv(toolchain)...)
 }
+
+// buildEnv is the environment of the build (and of SourceKey's go list):
+// the caller's, with the target, no cgo, the module's dependencies as
+// go.mod and go.sum have them, and the toolchain.
+func buildEnv(toolchain string) []string {
+	return append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=-mod=readonly", "GOTOOLCHAIN="+toolchain)
+}
+
+// buildFlags are the go build flags of every package (the cache key has them).
+var buildFlags = []string{"-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid="}
 
 // goLine is go.mod's go line with a patch release.
 var goLine = regexp.MustCompile(`(?m)^go (\d+\.\d+\.\d+)\s*$`)
@@ -64,11 +74,11 @@ func moduleToolchain() (string, error) {
 	return "go" + string(m[1]), nil
 }
 
-// build is Build with extra environment (the toolchain).
+// build is Build in the environment env (buildEnv's).
 func build(importPath, dir, name string, env ...string) (Package, error) {
 	bin := filepath.Join(dir, name+".bootstrap")
-	cmd := exec.Command("go", "build", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o", bin, importPath)
-	cmd.Env = append(append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=-mod=readonly"), env...)
+	cmd := exec.Command("go", append(append([]string{"build"}, buildFlags...), "-o", bin, importPath)...)
+	cmd.Env = env
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return Package{}, fmt.Errorf("build Lambda %s: %v\n%s", importPath, err, out)
 	}

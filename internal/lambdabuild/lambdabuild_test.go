@@ -99,7 +99,7 @@ func TestAGoPatchReleaseOfTheMachineDoesNotMoveTheHash(t *testing.T) {
 	if onOther.SHA256 != reference.SHA256 {
 		t.Errorf("Build on a machine with %s: %s, with %s: %s", other, onOther.SHA256, pinned, reference.SHA256)
 	}
-	unpinned, err := build(pkg, t.TempDir(), "rotator", "GOTOOLCHAIN=local")
+	unpinned, err := build(pkg, t.TempDir(), "rotator", buildEnv("local")...)
 	switch {
 	case newer && err != nil:
 		t.Fatal(err)

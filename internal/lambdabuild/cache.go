@@ -1,0 +1,205 @@
+package lambdabuild
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Cache keeps built packages between processes, in Dir, each under the key of
+// everything its build reads (SourceKey): a synthesis whose Lambda sources,
+// modules and toolchain did not change writes the zip built before instead of
+// compiling, linking and zipping again (about 1 s of CPU, a fifth of a
+// synthesis; docs/performance.md). The build is reproducible
+// (TestBuildIsReproducible), so a cached zip is the zip a build would make.
+type Cache struct {
+	// Dir holds <name>-<key>.zip; it is created when missing.
+	Dir string
+	// Keep is how many zips of one name stay (the newest used); 0 means 4.
+	Keep int
+}
+
+// DefaultCacheDir is the user's cache folder for this project's Lambda
+// packages (~/.cache/fp-calibration-infra/lambda on Linux), or "" (no cache)
+// when the system names none.
+func DefaultCacheDir() string {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(dir, "fp-calibration-infra", "lambda")
+}
+
+// Build writes the cached zip of importPath into dir/<name>.zip, or builds it
+// as Build does and keeps it. A cache that cannot be read or written is
+// skipped: the build runs, and only a failing build is an error.
+func (c Cache) Build(importPath, dir, name string) (Package, error) {
+	toolchain, err := moduleToolchain()
+	if err != nil {
+		return Package{}, err
+	}
+	env := buildEnv(toolchain)
+	key, err := SourceKey(importPath, env)
+	if err != nil {
+		return Package{}, err
+	}
+	cached := filepath.Join(c.Dir, name+"-"+key+".zip")
+	if zipped, err := os.ReadFile(cached); err == nil && isZip(zipped) {
+		now := time.Now()
+		_ = os.Chtimes(cached, now, now) // the newest used stays longest
+		return Write(dir, name, zipped)
+	}
+	pkg, err := build(importPath, dir, name, env...)
+	if err != nil {
+		return pkg, err
+	}
+	c.store(pkg.ZipPath, cached, name)
+	return pkg, nil
+}
+
+// store copies a built zip into the cache (through a temporary file and a
+// rename, so a concurrent reader sees all of it or nothing) and removes the
+// oldest zips of that name beyond Keep.
+func (c Cache) store(built, cached, name string) {
+	zipped, err := os.ReadFile(built)
+	if err != nil || os.MkdirAll(c.Dir, 0o755) != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(c.Dir, ".tmp-"+name+"-")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.Write(zipped)
+	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), cached) != nil {
+		os.Remove(tmp.Name())
+		return
+	}
+	keep := c.Keep
+	if keep == 0 {
+		keep = 4
+	}
+	old, _ := filepath.Glob(filepath.Join(c.Dir, name+"-*.zip"))
+	slices.SortFunc(old, func(a, b string) int { return modTime(b).Compare(modTime(a)) })
+	for _, f := range old[min(keep, len(old)):] {
+		os.Remove(f)
+	}
+}
+
+func modTime(path string) time.Time {
+	info, err := os.Stat(path)
+	if err != nil {
+		return time.Time{}
+	}
+	return info.ModTime()
+}
+
+// isZip: the bytes end in a zip's central directory (a cut file does not).
+func isZip(b []byte) bool {
+	_, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	return err == nil
+}
+
+// listedPackage is the part of `go list -json` that SourceKey reads.
+type listedPackage struct {
+	ImportPath string
+	Dir        string
+	Standard   bool
+	Module     *listedModule
+	GoFiles    []string
+	SFiles     []string
+	EmbedFiles []string
+	SysoFiles  []string
+}
+
+type listedModule struct {
+	Path, Version, GoMod string
+	Main                 bool
+	Replace              *listedModule
+}
+
+// SourceKey is a hex SHA-256 of what building importPath with env reads:
+// this file's build settings, the environment variables that change the
+// compiler's output, and for every package it links (`go list -deps` with
+// the build's environment) either its module and version, for a module the
+// go command fetched (go.sum fixes its content), or the content of each file
+// it compiles or embeds, for a package of the main module or a local
+// replacement, with that module's go.mod. The toolchain's name, which env
+// holds, stands for the standard library.
+func SourceKey(importPath string, env []string) (string, error) {
+	cmd := exec.Command("go", "list", "-deps", "-json=ImportPath,Dir,Standard,Module,GoFiles,SFiles,EmbedFiles,SysoFiles", importPath)
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go list %s: %v\n%s", importPath, err, stderr.String())
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "lambdabuild cache 1\nflags %q\n", buildFlags)
+	for _, kv := range env {
+		if k, _, _ := strings.Cut(kv, "="); slices.Contains(keyedVariables, k) {
+			fmt.Fprintf(h, "env %s\n", kv)
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	goMods := map[string]bool{}
+	for {
+		var p listedPackage
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return "", fmt.Errorf("go list %s: %w", importPath, err)
+		}
+		if p.Standard {
+			continue
+		}
+		fmt.Fprintf(h, "package %s\n", p.ImportPath)
+		if m := p.Module; m != nil && m.Version != "" && (m.Replace == nil || m.Replace.Version != "") {
+			fmt.Fprintf(h, "module %s %s", m.Path, m.Version)
+			if m.Replace != nil {
+				fmt.Fprintf(h, " => %s %s", m.Replace.Path, m.Replace.Version)
+			}
+			fmt.Fprintln(h)
+			continue
+		}
+		if m := p.Module; m != nil && m.GoMod != "" && !goMods[m.GoMod] {
+			goMods[m.GoMod] = true
+			if err := hashFile(h, "go.mod of "+m.Path, m.GoMod); err != nil {
+				return "", err
+			}
+		}
+		for _, files := range [][]string{p.GoFiles, p.SFiles, p.EmbedFiles, p.SysoFiles} {
+			for _, f := range files {
+				if err := hashFile(h, f, filepath.Join(p.Dir, f)); err != nil {
+					return "", err
+				}
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// keyedVariables change what the go command builds for GOARCH=arm64 beyond
+// the settings buildEnv fixes.
+var keyedVariables = []string{"GOTOOLCHAIN", "GOOS", "GOARCH", "GOARM64", "GOEXPERIMENT", "CGO_ENABLED", "GOFLAGS", "GOWORK"}
+
+func hashFile(h io.Writer, name, path string) error {
+	content, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(content)
+	fmt.Fprintf(h, "file %s %x\n", name, sum)
+	return nil
+}
