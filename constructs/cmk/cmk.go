@@ -69,6 +69,7 @@ type Key struct {
 	constructs.Construct
 	props  Props
 	key    kmskey.KmsKey
+	arn    *string // the key's ARN, one token asked of jsii once (every encrypted resource names it)
 	alias  kmsalias.KmsAlias
 	policy *iamdoc.Document
 	// granted holds the actions granted per statement id, so a grantee granted
@@ -133,6 +134,7 @@ func New(scope constructs.Construct, id string, props Props) (*Key, error) {
 		Policy:               k.policy.JSON(),
 		Lifecycle:            lifecycle,
 	})
+	k.arn = k.key.Arn()
 	k.alias = kmsalias.NewKmsAlias(k, jsii.String("alias"), &kmsalias.KmsAliasConfig{
 		Name:        jsii.String(props.AliasName),
 		TargetKeyId: k.key.KeyId(),
@@ -141,7 +143,7 @@ func New(scope constructs.Construct, id string, props Props) (*Key, error) {
 }
 
 // Arn is the key's ARN.
-func (k *Key) Arn() *string { return k.key.Arn() }
+func (k *Key) Arn() *string { return k.arn }
 
 // AliasName is the key's alias name.
 func (k *Key) AliasName() *string { return k.alias.Name() }

@@ -46,9 +46,11 @@ type ContributorInsight struct {
 // Monitoring is the environment's alerting.
 type Monitoring struct {
 	constructs.Construct
-	props  Props
-	topics map[Severity]snstopic.SnsTopic
-	Specs  []AlarmSpec
+	props Props
+	// topicArns are the topics' ARNs, each one token asked of jsii once
+	// (alarms, policies and outputs name them: 40 round trips less a stack).
+	topicArns map[Severity]*string
+	Specs     []AlarmSpec
 }
 
 // New creates topics, subscriptions, alarms, dashboard, queries and insights.
@@ -67,7 +69,7 @@ func New(scope constructs.Construct, id string, props Props) (*Monitoring, error
 			return nil, fmt.Errorf("monitoring.Props.%s is required", p.name)
 		}
 	}
-	m := &Monitoring{props: props, topics: map[Severity]snstopic.SnsTopic{}}
+	m := &Monitoring{props: props, topicArns: map[Severity]*string{}}
 	constructs.NewConstruct_Override(m, scope, jsii.String(id))
 	m.Specs = AlarmSpecs(props.Inputs)
 
@@ -120,7 +122,7 @@ func (m *Monitoring) TopicName(s Severity) string {
 func (m *Monitoring) DashboardName() string { return m.props.Names.Dashboard() }
 
 // TopicArn is the ARN of a severity's topic.
-func (m *Monitoring) TopicArn(s Severity) *string { return m.topics[s].Arn() }
+func (m *Monitoring) TopicArn(s Severity) *string { return m.topicArns[s] }
 
 func (m *Monitoring) topic(severity Severity, emails []string, alarmPattern string) {
 	id := string(severity)
@@ -129,14 +131,15 @@ func (m *Monitoring) topic(severity Severity, emails []string, alarmPattern stri
 		DisplayName:    jsii.String(fmt.Sprintf("Phase Mirror %s alerts (%s)", severity, m.props.Names.Environment)),
 		KmsMasterKeyId: m.props.Key.Arn(),
 	})
-	m.topics[severity] = topic
+	arn := topic.Arn()
+	m.topicArns[severity] = arn
 	policy := iamdoc.NewDocument(m, id+"_topic_policy_document", iamdoc.DocumentProps{})
 	policy.Add(
 		iamdoc.Statement{
 			Sid:        "CloudWatchAlarmsOfThisAccountPublish",
 			Principals: []iamdoc.Principal{{Type: "Service", Identifiers: []string{names.ServicePrincipal("cloudwatch")}}},
 			Actions:    []string{"sns:Publish"},
-			Resources:  []string{*topic.Arn()},
+			Resources:  []string{*arn},
 			Conditions: []iamdoc.Condition{
 				{Test: "StringEquals", Variable: "aws:SourceAccount", Values: []string{m.props.Names.AccountID}},
 				{Test: "ArnLike", Variable: "aws:SourceArn", Values: []string{alarmPattern}},
@@ -147,16 +150,16 @@ func (m *Monitoring) topic(severity Severity, emails []string, alarmPattern stri
 			Deny:       true,
 			Principals: []iamdoc.Principal{{Type: "*", Identifiers: []string{"*"}}},
 			Actions:    []string{"sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes", "sns:SetTopicAttributes"},
-			Resources:  []string{*topic.Arn()},
+			Resources:  []string{*arn},
 			Conditions: []iamdoc.Condition{{Test: "Bool", Variable: "aws:SecureTransport", Values: []string{"false"}}},
 		},
 	)
 	snstopicpolicy.NewSnsTopicPolicy(m, jsii.String(id+"_topic_policy"), &snstopicpolicy.SnsTopicPolicyConfig{
-		Arn: topic.Arn(), Policy: policy.JSON(),
+		Arn: arn, Policy: policy.JSON(),
 	})
 	for i, email := range emails {
 		snstopicsubscription.NewSnsTopicSubscription(m, jsii.String(fmt.Sprintf("%s_email_%d", id, i+1)), &snstopicsubscription.SnsTopicSubscriptionConfig{
-			TopicArn: topic.Arn(), Protocol: jsii.String("email"), Endpoint: jsii.String(email),
+			TopicArn: arn, Protocol: jsii.String("email"), Endpoint: jsii.String(email),
 		})
 	}
 }
@@ -164,7 +167,7 @@ func (m *Monitoring) topic(severity Severity, emails []string, alarmPattern stri
 func (m *Monitoring) alarms() []cdktf.ITerraformDependable {
 	deps := []cdktf.ITerraformDependable{}
 	for _, spec := range m.Specs {
-		topic := m.topics[spec.Severity].Arn()
+		topic := m.topicArns[spec.Severity]
 		cfg := &cloudwatchmetricalarm.CloudwatchMetricAlarmConfig{
 			AlarmName:          jsii.String(spec.Name),
 			AlarmDescription:   jsii.String(spec.Description()),

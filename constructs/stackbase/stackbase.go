@@ -37,10 +37,10 @@ func Provider(stack cdktf.TerraformStack, p ProviderProps) provider.AwsProvider 
 	})
 }
 
-// Output adds an output whose name in the JSON is exactly name.
+// Output adds an output whose name in the JSON is exactly name (StaticId:
+// an output of the stack itself is named by its id).
 func Output(stack cdktf.TerraformStack, name string, value *string, description string) {
-	out := cdktf.NewTerraformOutput(stack, jsii.String(name), &cdktf.TerraformOutputConfig{
+	cdktf.NewTerraformOutput(stack, jsii.String(name), &cdktf.TerraformOutputConfig{
 		Value: value, Description: jsii.String(description), StaticId: jsii.Bool(true),
 	})
-	out.OverrideLogicalId(jsii.String(name))
 }
