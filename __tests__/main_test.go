@@ -39,6 +39,10 @@ var (
 	// deliberately insecure fixture stack through the same checked synthesis.
 	insecureOutdir string
 	insecureErr    error
+	// providerlessOutdir and providerlessErr: the same for a stack without
+	// its provider.
+	providerlessOutdir string
+	providerlessErr    error
 	// scratch holds folders shared by tests for the whole run (terraform's).
 	scratch string
 	// unknownAlarmOutdir and unknownAlarmErr are the outcome of adopting an
@@ -131,6 +135,8 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 	_, unknownAlarmErr = app.Synth(app.Options{Outdir: unknownAlarmOutdir, Locks: "../locks", LambdaCache: lambdabuild.DefaultCacheDir()}, []config.Environment{unknownAlarm})
 	insecureOutdir = filepath.Join(dir, "cdktf.out.insecure")
 	insecureErr = synthInsecureFixture(insecureOutdir)
+	providerlessOutdir = filepath.Join(dir, "cdktf.out.providerless")
+	providerlessErr = synthProviderlessFixture(providerlessOutdir)
 	jsii.Close()
 	release()
 	releaseTurn()

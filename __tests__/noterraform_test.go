@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/phase-mirror/fp-calibration-infra/internal/synthlock"
@@ -53,7 +55,8 @@ func TestSynthesisNeedsNoTerraform(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "cdktf.out")
 	cmd := exec.Command(bin, "-settings", settings, "-out", out, "-locks", "../locks")
-	cmd.Env = append(os.Environ(), "PATH="+path, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20", "CHECKPOINT_DISABLE=1")
+	// cdktf runs $TERRAFORM_BINARY_NAME instead of terraform when it is set.
+	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "TERRAFORM_BINARY_NAME=") }), "PATH="+path, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20", "CHECKPOINT_DISABLE=1")
 	defer heavy.take()()
 	defer synthlock.Hold()()
 	if got, err := cmd.CombinedOutput(); err != nil {

@@ -34,6 +34,40 @@ func synthInsecureFixture(outdir string) error {
 	return err
 }
 
+// synthProviderlessFixture synthesizes, through the same checked synthesis
+// and with cdktf's validations skipped as app.Synth skips them, a stack with
+// a resource and no provider. Called from TestMain, while jsii runs.
+func synthProviderlessFixture(outdir string) error {
+	staging, err := os.MkdirTemp("", "providerless-staging-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(staging)
+	a := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(staging), StackTraces: jsii.Bool(false), SkipValidation: jsii.Bool(true)})
+	stack := cdktf.NewTerraformStack(a, jsii.String("providerless-fixture"))
+	dynamodbtable.NewDynamodbTable(stack, jsii.String("orphan_table"), &dynamodbtable.DynamodbTableConfig{
+		Name: jsii.String("orphan"), BillingMode: jsii.String("PAY_PER_REQUEST"), HashKey: jsii.String("id"),
+		Attribute: &[]*dynamodbtable.DynamodbTableAttribute{{Name: jsii.String("id"), Type: jsii.String("S")}},
+	})
+	_, err = app.SynthAndPublish(a, staging, outdir)
+	return err
+}
+
+// TestAStackWithoutItsProviderFailsSynthesisAndNothingIsWritten: cdktf's
+// own check of providers is skipped (app.Synth), and the app's check on the
+// JSON takes its place.
+func TestAStackWithoutItsProviderFailsSynthesisAndNothingIsWritten(t *testing.T) {
+	if providerlessErr == nil {
+		t.Fatal("a stack without its provider synthesized")
+	}
+	if want := "stack providerless-fixture: uses resources of the provider(s) aws but configures none; fix:"; !strings.Contains(providerlessErr.Error(), want) {
+		t.Errorf("error %q lacks %q", providerlessErr, want)
+	}
+	if _, err := os.Stat(providerlessOutdir); !os.IsNotExist(err) {
+		t.Errorf("%s was written without its provider (%v)", providerlessOutdir, err)
+	}
+}
+
 func TestAnInsecureResourceFailsSynthesisAndNothingIsWritten(t *testing.T) {
 	if insecureErr == nil {
 		t.Fatal("the insecure fixture synthesized")

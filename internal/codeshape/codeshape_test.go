@@ -86,3 +86,18 @@ func typeName(e ast.Expr) string {
 	}
 	return "?"
 }
+
+// TestNoCdktfValidations: no code adds a cdktf validation (AddValidation),
+// because the app skips cdktf's validations (app.Synth: they ran `terraform
+// version` per stack). A check belongs in Go before synthesis, or on the
+// synthesized JSON as app/providers.go and the security rules do.
+func TestNoCdktfValidations(t *testing.T) {
+	eachGoFile(t, "", func(path string, fset *token.FileSet, f *ast.File, _ []byte) {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok && sel.Sel.Name == "AddValidation" {
+				t.Errorf("%s:%d: AddValidation is never run (cdktf's validations are skipped): check in Go before synthesis or on the JSON", path, fset.Position(sel.Pos()).Line)
+			}
+			return true
+		})
+	})
+}

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -55,7 +56,7 @@ func (c Cache) Build(importPath, dir, name string) (Package, error) {
 		return Package{}, err
 	}
 	cached := filepath.Join(c.Dir, name+"-"+key+".zip")
-	if zipped, err := os.ReadFile(cached); err == nil && isZip(zipped) {
+	if zipped, err := os.ReadFile(cached); err == nil && intact(zipped) {
 		now := time.Now()
 		_ = os.Chtimes(cached, now, now) // the newest used stays longest
 		return Write(dir, name, zipped)
@@ -64,13 +65,22 @@ func (c Cache) Build(importPath, dir, name string) (Package, error) {
 	if err != nil {
 		return pkg, err
 	}
-	c.store(pkg.ZipPath, cached, name)
+	afterBuild()
+	// A source saved while the build ran: the zip may hold either version,
+	// so it is kept only when the key did not move.
+	if after, err := SourceKey(importPath, env); err == nil && after == key {
+		c.store(pkg.ZipPath, cached, name)
+	}
 	return pkg, nil
 }
 
+// afterBuild runs between the build and the second key (a test's edit).
+var afterBuild = func() {}
+
 // store copies a built zip into the cache (through a temporary file and a
 // rename, so a concurrent reader sees all of it or nothing) and removes the
-// oldest zips of that name beyond Keep.
+// oldest zips of that name beyond Keep, and temporary files a killed process
+// left more than an hour ago.
 func (c Cache) store(built, cached, name string) {
 	zipped, err := os.ReadFile(built)
 	if err != nil || os.MkdirAll(c.Dir, 0o755) != nil {
@@ -94,6 +104,12 @@ func (c Cache) store(built, cached, name string) {
 	for _, f := range old[min(keep, len(old)):] {
 		os.Remove(f)
 	}
+	left, _ := filepath.Glob(filepath.Join(c.Dir, ".tmp-"+name+"-*"))
+	for _, f := range left {
+		if time.Since(modTime(f)) > time.Hour {
+			os.Remove(f)
+		}
+	}
 }
 
 func modTime(path string) time.Time {
@@ -104,10 +120,25 @@ func modTime(path string) time.Time {
 	return info.ModTime()
 }
 
-// isZip: the bytes end in a zip's central directory (a cut file does not).
-func isZip(b []byte) bool {
-	_, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	return err == nil
+// intact: the bytes are a zip whose every entry reads back with its CRC-32
+// (a cut or damaged file is not).
+func intact(b []byte) bool {
+	r, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil || len(r.File) == 0 {
+		return false
+	}
+	for _, f := range r.File {
+		rc, err := f.Open()
+		if err != nil {
+			return false
+		}
+		_, err = io.Copy(io.Discard, rc)
+		rc.Close()
+		if err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // listedPackage is the part of `go list -json` that SourceKey reads.
@@ -120,6 +151,7 @@ type listedPackage struct {
 	SFiles     []string
 	EmbedFiles []string
 	SysoFiles  []string
+	HFiles     []string
 }
 
 type listedModule struct {
@@ -129,27 +161,33 @@ type listedModule struct {
 }
 
 // SourceKey is a hex SHA-256 of what building importPath with env reads:
-// this file's build settings, the environment variables that change the
-// compiler's output, and for every package it links (`go list -deps` with
-// the build's environment) either its module and version, for a module the
-// go command fetched (go.sum fixes its content), or the content of each file
-// it compiles or embeds, for a package of the main module or a local
-// replacement, with that module's go.mod. The toolchain's name, which env
-// holds, stands for the standard library.
+// the build settings and the zip's format (this package's, with the Go
+// release that compiled it, whose compress/flate writes the zip); the go
+// command's settings that change its output, as `go env` reports them with
+// env (so a value set with `go env -w` counts), and the workspace file when
+// there is one; and for every package it links (`go list -deps` with env)
+// either its module and version, for a module the go command fetched (go.sum
+// fixes its content), or the content of each file it compiles, includes or
+// embeds, for a package of the main module or a local replacement, with that
+// module's go.mod. The Go release stands for the standard library.
 func SourceKey(importPath string, env []string) (string, error) {
-	cmd := exec.Command("go", "list", "-deps", "-json=ImportPath,Dir,Standard,Module,GoFiles,SFiles,EmbedFiles,SysoFiles", importPath)
-	cmd.Env = env
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	settings, err := goOutput(env, append([]string{"env", "-json"}, keyedSettings...)...)
 	if err != nil {
-		return "", fmt.Errorf("go list %s: %v\n%s", importPath, err, stderr.String())
+		return "", err
+	}
+	out, err := goOutput(env, "list", "-deps", "-json=ImportPath,Dir,Standard,Module,GoFiles,SFiles,HFiles,EmbedFiles,SysoFiles", importPath)
+	if err != nil {
+		return "", err
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "lambdabuild cache 1\nflags %q\n", buildFlags)
-	for _, kv := range env {
-		if k, _, _ := strings.Cut(kv, "="); slices.Contains(keyedVariables, k) {
-			fmt.Fprintf(h, "env %s\n", kv)
+	fmt.Fprintf(h, "lambdabuild cache %d\nzip written by %s\nflags %q\nsettings %s\n", formatVersion, runtime.Version(), buildFlags, settings)
+	var work struct{ GOWORK string }
+	if err := json.Unmarshal(settings, &work); err != nil {
+		return "", fmt.Errorf("go env: %w", err)
+	}
+	if work.GOWORK != "" && work.GOWORK != "off" {
+		if err := hashFile(h, "go.work", work.GOWORK); err != nil {
+			return "", err
 		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(out))
@@ -179,7 +217,7 @@ func SourceKey(importPath string, env []string) (string, error) {
 				return "", err
 			}
 		}
-		for _, files := range [][]string{p.GoFiles, p.SFiles, p.EmbedFiles, p.SysoFiles} {
+		for _, files := range [][]string{p.GoFiles, p.SFiles, p.HFiles, p.EmbedFiles, p.SysoFiles} {
 			for _, f := range files {
 				if err := hashFile(h, f, filepath.Join(p.Dir, f)); err != nil {
 					return "", err
@@ -190,9 +228,26 @@ func SourceKey(importPath string, env []string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// keyedVariables change what the go command builds for GOARCH=arm64 beyond
-// the settings buildEnv fixes.
-var keyedVariables = []string{"GOTOOLCHAIN", "GOOS", "GOARCH", "GOARM64", "GOEXPERIMENT", "CGO_ENABLED", "GOFLAGS", "GOWORK"}
+// formatVersion is the version of the zip this package writes (Zip, Write):
+// raise it when they change.
+const formatVersion = 1
+
+// keyedSettings are the go command's settings that change what it builds
+// for GOARCH=arm64 (GOVERSION: the release that builds, after any switch).
+var keyedSettings = []string{"GOVERSION", "GOOS", "GOARCH", "GOARM64", "GOEXPERIMENT", "GOFIPS140", "CGO_ENABLED", "GOFLAGS", "GOWORK"}
+
+// goOutput runs the go command with env and returns its standard output.
+func goOutput(env []string, args ...string) ([]byte, error) {
+	cmd := exec.Command("go", args...)
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("go %s: %v\n%s", strings.Join(args[:min(2, len(args))], " "), err, stderr.String())
+	}
+	return out, nil
+}
 
 func hashFile(h io.Writer, name, path string) error {
 	content, err := os.ReadFile(path)

@@ -89,6 +89,27 @@ func TestSourceKeyFollowsWhatTheBuildReads(t *testing.T) {
 	if key(append(buildEnv(toolchain), "GOARM64=v9.0")) == key(buildEnv(toolchain)) {
 		t.Error("GOARM64 does not change the key")
 	}
+	// A setting of `go env -w` (in GOENV's file), which no variable shows.
+	goenv := filepath.Join(t.TempDir(), "go.env")
+	if err := os.WriteFile(goenv, []byte("GOEXPERIMENT=\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plain := key(append(buildEnv(toolchain), "GOENV="+goenv))
+	if err := os.WriteFile(goenv, []byte("GOARM64=v9.0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if key(append(buildEnv(toolchain), "GOENV="+goenv)) == plain {
+		t.Error("GOARM64 set with go env -w does not change the key")
+	}
+	// A workspace: its file's content counts (its godebug lines set the
+	// binary's defaults).
+	work := filepath.Join(dir, "go.work")
+	edit("go.work", "go "+toolchain[len("go"):]+"\n\nuse .\n")()
+	inWorkspace := key(append(buildEnv(toolchain), "GOWORK="+work))
+	edit("go.work", "go "+toolchain[len("go"):]+"\n\nuse .\n\ngodebug default=go1.21\n")()
+	if key(append(buildEnv(toolchain), "GOWORK="+work)) == inWorkspace {
+		t.Error("a changed go.work does not change the key")
+	}
 }
 
 // TestCacheReusesAZipAndRebuildsABrokenOne: the first build is kept in the
@@ -124,20 +145,34 @@ func TestCacheReusesAZipAndRebuildsABrokenOne(t *testing.T) {
 	if got, _ := os.ReadFile(second.ZipPath); !bytes.Equal(got, marker) {
 		t.Fatal("the second build did not write the cached zip")
 	}
-	if err := os.WriteFile(kept[0], marker[:len(marker)/2], 0o644); err != nil {
+	damaged := append([]byte(nil), built...)
+	damaged[len(damaged)/2] ^= 0xff // inside the compressed bootstrap
+	for what, broken := range map[string][]byte{"cut": marker[:len(marker)/2], "damaged": damaged} {
+		if err := os.WriteFile(kept[0], broken, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		again, err := cache.Build(pkg, t.TempDir(), "fn")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.SHA256 != first.SHA256 {
+			t.Fatalf("a %s cached zip was used: %s, built %s", what, again.SHA256, first.SHA256)
+		}
+		if repaired, _ := os.ReadFile(kept[0]); !bytes.Equal(repaired, built) {
+			t.Errorf("the %s zip was not replaced by the build", what)
+		}
+	}
+	// Older zips of other sources: the two newest stay; a temporary file of
+	// a killed process goes after an hour.
+	staleTmp, freshTmp := filepath.Join(cache.Dir, ".tmp-fn-killed"), filepath.Join(cache.Dir, ".tmp-fn-writing")
+	for _, f := range []string{staleTmp, freshTmp} {
+		if err := os.WriteFile(f, marker, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chtimes(staleTmp, time.Now().Add(-2*time.Hour), time.Now().Add(-2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	third, err := cache.Build(pkg, t.TempDir(), "fn")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if third.SHA256 != first.SHA256 {
-		t.Fatalf("a cut cached zip was used: %s, built %s", third.SHA256, first.SHA256)
-	}
-	if repaired, _ := os.ReadFile(kept[0]); !bytes.Equal(repaired, built) {
-		t.Error("the cut zip was not replaced by the build")
-	}
-	// Older zips of other sources: the two newest stay.
 	for i, name := range []string{"fn-old1.zip", "fn-old2.zip"} {
 		path := filepath.Join(cache.Dir, name)
 		if err := os.WriteFile(path, marker, 0o644); err != nil {
@@ -159,7 +194,27 @@ func TestCacheReusesAZipAndRebuildsABrokenOne(t *testing.T) {
 	if len(left) != 2 || !(left[0] == want[0] && left[1] == want[1] || left[0] == want[1] && left[1] == want[0]) {
 		t.Errorf("cache holds %v, want %v", left, want)
 	}
-	if tmp, _ := filepath.Glob(filepath.Join(cache.Dir, ".tmp-*")); len(tmp) != 0 {
-		t.Errorf("temporary files left: %v", tmp)
+	if tmp, _ := filepath.Glob(filepath.Join(cache.Dir, ".tmp-*")); len(tmp) != 1 || tmp[0] != freshTmp {
+		t.Errorf("temporary files %v, want only the one of the last hour, %s", tmp, freshTmp)
+	}
+}
+
+// TestCacheKeepsNoZipOfASourceEditedDuringTheBuild: the build may have read
+// either version, so nothing is kept under the key of the first.
+func TestCacheKeepsNoZipOfASourceEditedDuringTheBuild(t *testing.T) {
+	dir := keyModule(t)
+	t.Chdir(dir)
+	cache := Cache{Dir: filepath.Join(t.TempDir(), "cache")}
+	afterBuild = func() {
+		if err := os.WriteFile(filepath.Join(dir, "inner", "inner.go"), []byte("package inner\n\nconst Answer = 7\n"), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+	defer func() { afterBuild = func() {} }()
+	if _, err := cache.Build("example.com/keyed/cmd/fn", t.TempDir(), "fn"); err != nil {
+		t.Fatal(err)
+	}
+	if kept, _ := filepath.Glob(filepath.Join(cache.Dir, "fn-*.zip")); len(kept) != 0 {
+		t.Errorf("kept %v of a source edited during the build", kept)
 	}
 }
