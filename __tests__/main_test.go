@@ -106,7 +106,8 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 	defer releaseTurn()
 	release := synthlock.Hold()
 	defer release()
-	if synthResult, err = app.Synth(app.Options{Outdir: outdir, Locks: "../locks", LambdaCache: lambdabuild.DefaultCacheDir()}, envs); err != nil {
+	lambdaCache := lambdabuild.DefaultCacheDir() // as go run . uses it
+	if synthResult, err = app.Synth(app.Options{Outdir: outdir, Locks: "../locks", LambdaCache: lambdaCache}, envs); err != nil {
 		return 1, err
 	}
 	runtimeNodeOptions, runtimeNodeErr = jsiiNodeOptions()
@@ -125,18 +126,18 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 		remote[i] = e
 	}
 	remoteOutdir := filepath.Join(dir, "cdktf.out.remote")
-	if _, err = app.Synth(app.Options{Outdir: remoteOutdir, Locks: "../locks", LambdaCache: lambdabuild.DefaultCacheDir()}, remote); err != nil {
+	if _, err = app.Synth(app.Options{Outdir: remoteOutdir, Locks: "../locks", LambdaCache: lambdaCache}, remote); err != nil {
 		return 1, err
 	}
 	// Adopting an alarm the stack does not have: refused while composing.
 	unknownAlarm := remote[0]
 	unknownAlarm.Adopt = config.AdoptSettings{Enabled: true, Alarms: []string{"phase-mirror-no-such-alarm-" + unknownAlarm.Name}}
 	unknownAlarmOutdir = filepath.Join(dir, "cdktf.out.unknown-alarm")
-	_, unknownAlarmErr = app.Synth(app.Options{Outdir: unknownAlarmOutdir, Locks: "../locks", LambdaCache: lambdabuild.DefaultCacheDir()}, []config.Environment{unknownAlarm})
+	_, unknownAlarmErr = app.Synth(app.Options{Outdir: unknownAlarmOutdir, Locks: "../locks", LambdaCache: lambdaCache}, []config.Environment{unknownAlarm})
 	insecureOutdir = filepath.Join(dir, "cdktf.out.insecure")
-	insecureErr = synthInsecureFixture(insecureOutdir)
+	insecureErr = synthCarelessTable(insecureOutdir, "insecure-fixture", true)
 	providerlessOutdir = filepath.Join(dir, "cdktf.out.providerless")
-	providerlessErr = synthProviderlessFixture(providerlessOutdir)
+	providerlessErr = synthCarelessTable(providerlessOutdir, "providerless-fixture", false)
 	jsii.Close()
 	release()
 	releaseTurn()

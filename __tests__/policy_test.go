@@ -14,39 +14,24 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/constructs/policy"
 )
 
-// synthInsecureFixture synthesizes, through the same checked synthesis as
-// go run ., a stack with a table that has neither point-in-time recovery nor a
-// customer-managed key. Called from TestMain, while jsii runs.
-func synthInsecureFixture(outdir string) error {
-	staging, err := os.MkdirTemp("", "insecure-staging-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(staging)
-	a := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(staging), StackTraces: jsii.Bool(false)})
-	stack := cdktf.NewTerraformStack(a, jsii.String("insecure-fixture"))
-	provider.NewAwsProvider(stack, jsii.String("aws"), &provider.AwsProviderConfig{Region: jsii.String("us-east-1")})
-	dynamodbtable.NewDynamodbTable(stack, jsii.String("careless_table"), &dynamodbtable.DynamodbTableConfig{
-		Name: jsii.String("careless"), BillingMode: jsii.String("PAY_PER_REQUEST"), HashKey: jsii.String("id"),
-		Attribute: &[]*dynamodbtable.DynamodbTableAttribute{{Name: jsii.String("id"), Type: jsii.String("S")}},
-	})
-	_, err = app.SynthAndPublish(a, staging, outdir)
-	return err
-}
-
-// synthProviderlessFixture synthesizes, through the same checked synthesis
-// and with cdktf's validations skipped as app.Synth skips them, a stack with
-// a resource and no provider. Called from TestMain, while jsii runs.
-func synthProviderlessFixture(outdir string) error {
-	staging, err := os.MkdirTemp("", "providerless-staging-")
+// synthCarelessTable synthesizes, through the same checked synthesis as go
+// run . (cdktf's validations skipped, as app.Synth skips them), a stack with
+// a table that has neither point-in-time recovery nor a customer-managed
+// key, with or without its AWS provider. Called from TestMain, while jsii
+// runs.
+func synthCarelessTable(outdir, stackName string, withProvider bool) error {
+	staging, err := os.MkdirTemp("", stackName+"-staging-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(staging)
 	a := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(staging), StackTraces: jsii.Bool(false), SkipValidation: jsii.Bool(true)})
-	stack := cdktf.NewTerraformStack(a, jsii.String("providerless-fixture"))
-	dynamodbtable.NewDynamodbTable(stack, jsii.String("orphan_table"), &dynamodbtable.DynamodbTableConfig{
-		Name: jsii.String("orphan"), BillingMode: jsii.String("PAY_PER_REQUEST"), HashKey: jsii.String("id"),
+	stack := cdktf.NewTerraformStack(a, jsii.String(stackName))
+	if withProvider {
+		provider.NewAwsProvider(stack, jsii.String("aws"), &provider.AwsProviderConfig{Region: jsii.String("us-east-1")})
+	}
+	dynamodbtable.NewDynamodbTable(stack, jsii.String("careless_table"), &dynamodbtable.DynamodbTableConfig{
+		Name: jsii.String("careless"), BillingMode: jsii.String("PAY_PER_REQUEST"), HashKey: jsii.String("id"),
 		Attribute: &[]*dynamodbtable.DynamodbTableAttribute{{Name: jsii.String("id"), Type: jsii.String("S")}},
 	})
 	_, err = app.SynthAndPublish(a, staging, outdir)
