@@ -154,18 +154,20 @@ type offlinePlanResult struct {
 }
 
 var (
-	stacksMu  sync.Mutex
-	validated = map[string]*once[string]{}            // stack -> its initialized, validated folder
-	plans     = map[string]*once[offlinePlanResult]{} // stack -> its offline plan
+	stacksMu    sync.Mutex
+	validated   = map[string]*once[string]{}            // the folder where all stacks were validated as modules
+	initialized = map[string]*once[string]{}            // stack -> its initialized folder (offline plans)
+	plans       = map[string]*once[offlinePlanResult]{} // stack -> its offline plan
 )
 
-// offlineValidated is a copy of a synthesized stack, initialized with the
-// committed lock file and validated offline against the real AWS provider's
-// schema; done once per stack (in a folder that lives as long as the test
-// binary) and shared: the plan of the full tier continues in it.
-func offlineValidated(t *testing.T, stack string) string {
+// offlineInitialized is a copy of a synthesized stack, initialized with the
+// committed lock file (read-only), for the full tier's offline plan; done once
+// per stack, in a folder that lives as long as the test binary. It is not
+// validated apart: a plan validates its root first, backend and import
+// blocks included, with the same checks as terraform validate.
+func offlineInitialized(t *testing.T, stack string) string {
 	t.Helper()
-	dir, err := perStack(&stacksMu, validated, stack, func() (string, error) {
+	dir, err := perStack(&stacksMu, initialized, stack, func() (string, error) {
 		dir, err := os.MkdirTemp(scratch, stack+"-")
 		if err != nil {
 			return "", err
@@ -173,7 +175,7 @@ func offlineValidated(t *testing.T, stack string) string {
 		if err := copyStack(dir, stack, nil); err != nil {
 			return "", err
 		}
-		return dir, initAndValidate(t, dir, stack)
+		return dir, initAndValidate(t, dir, stack, false)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -182,9 +184,13 @@ func offlineValidated(t *testing.T, stack string) string {
 }
 
 // initAndValidate runs terraform init with the committed lock file, then
-// validate, in dir (what names it in an error).
-func initAndValidate(t *testing.T, dir, what string) error {
-	for _, args := range [][]string{{"init", "-input=false", "-no-color", "-lockfile=readonly"}, {"validate", "-no-color"}} {
+// validate when asked, in dir (what names it in an error).
+func initAndValidate(t *testing.T, dir, what string, validate bool) error {
+	steps := [][]string{{"init", "-input=false", "-no-color", "-lockfile=readonly"}}
+	if validate {
+		steps = append(steps, []string{"validate", "-no-color"})
+	}
+	for _, args := range steps {
 		if out, err := terraform(t, dir, args...); err != nil {
 			return fmt.Errorf("%s: terraform %s: %v\n%s", what, strings.Join(args, " "), err, out)
 		}
@@ -208,7 +214,7 @@ func offlinePlanJSON(t *testing.T, stack string) string {
 func offlinePlanOf(t *testing.T, stack string) offlinePlanResult {
 	t.Helper()
 	tier.Full(t, "a terraform plan of "+stack+" loads the provider and evaluates every resource")
-	dir := offlineValidated(t, stack)
+	dir := offlineInitialized(t, stack)
 	res, err := perStack(&stacksMu, plans, stack, func() (offlinePlanResult, error) {
 		if out, err := terraform(t, dir, "plan", "-input=false", "-no-color", "-lock=false", "-out=offline.tfplan"); err != nil {
 			return offlinePlanResult{}, fmt.Errorf("%s: terraform plan: %v\n%s", stack, err, out)
@@ -449,8 +455,10 @@ func TestTheNonceNeverReachesAPlan(t *testing.T) {
 	}
 }
 
-// TestStacksValidateOffline: every stack initializes with its committed
-// lock file and validates against the real AWS provider's schema, offline.
+// TestStacksValidateOffline: every stack validates against the real AWS
+// provider's schema, offline, as a module of one root initialized with the
+// committed lock file (validatedFolderOf says where each is validated as a
+// root).
 func TestStacksValidateOffline(t *testing.T) {
 	concurrent(t)
 	for _, name := range AllStackNames() {
@@ -462,15 +470,16 @@ func TestStacksValidateOffline(t *testing.T) {
 }
 
 // validatedFolderOf is the folder where a stack was initialized and
-// validated: its own (the full tier, whose plans continue there), or in the
-// inner loop (-short) one throw-away root that holds every stack as a module,
-// so the provider's schema loads once for the four stacks, not four times
-// (root-only rules, the backend and import blocks, are the full tier's).
+// validated: one throw-away root that holds every stack as a module, so the
+// provider's schema loads once for the four stacks, not four times. What is
+// root-only (the backend, import blocks, each stack's own provider block) is
+// validated in the full tier as a root, each stack once: production's and
+// its bootstrap's by their offline plan (offlinePlanOf; a plan validates its
+// root first), staging's and its bootstrap's by the clean-clone test's
+// scripts/validate.sh staging (on the same bytes: its go run . step compares
+// them) and the drill's plans and applies.
 func validatedFolderOf(t *testing.T, stack string) string {
 	t.Helper()
-	if !testing.Short() {
-		return offlineValidated(t, stack)
-	}
 	dir, err := perStack(&stacksMu, validated, "all stacks as modules", func() (string, error) {
 		dir, err := os.MkdirTemp(scratch, "all-stacks-")
 		if err != nil {
@@ -512,7 +521,7 @@ func validatedFolderOf(t *testing.T, stack string) string {
 		if err := os.WriteFile(filepath.Join(dir, app.LockFileName), lock, 0o644); err != nil {
 			return "", err
 		}
-		return dir, initAndValidate(t, dir, "all stacks as modules")
+		return dir, initAndValidate(t, dir, "all stacks as modules", true)
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/phase-mirror/fp-calibration-infra/config"
 	"github.com/phase-mirror/fp-calibration-infra/internal/childgc"
@@ -208,7 +209,13 @@ func (s *shell) exec(name string, args ...string) (string, int) {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = s.dir
 	cmd.Env = s.env
+	t0 := time.Now()
 	out, err := cmd.CombinedOutput()
+	if f := os.Getenv("DRILL_TRACE"); f != "" {
+		tf, _ := os.OpenFile(f, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		fmt.Fprintf(tf, "=== %s +%.1fs %.1fs %s %s\n%s\n", t0.Format("15:04:05.0"), 0.0, time.Since(t0).Seconds(), name, strings.Join(args, " "), out)
+		tf.Close()
+	}
 	if exit, ok := err.(*exec.ExitError); ok {
 		return string(out), exit.ExitCode()
 	} else if err != nil {

@@ -1,41 +1,46 @@
 package drill
 
 import (
+	"context"
 	"encoding/json"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 )
 
 // emulatorLookup resolves keys, boundaries and resource policies from the
-// emulator, as the deploy left them (drill/authz.go's Lookup).
+// emulator, as the deploy left them (drill/authz.go's Lookup). It asks with
+// the SDK, in this process: an aws CLI process per question cost 0.5 s of
+// staging's chain each (ten a drill).
 type emulatorLookup struct {
 	t        *testing.T
 	at       Place
 	stateKey string
+	kms      *kms.Client
+	iam      *iam.Client
 	cache    map[string]string
 }
 
 func newEmulatorLookup(t *testing.T, at Place, stateKey string) *emulatorLookup {
-	return &emulatorLookup{t: t, at: at, stateKey: stateKey, cache: map[string]string{}}
+	cfg := awsConfig(t) // staging's account (stagingEmulator)
+	return &emulatorLookup{t: t, at: at, stateKey: stateKey, kms: kms.NewFromConfig(cfg), iam: iam.NewFromConfig(cfg), cache: map[string]string{}}
 }
 
-// aws runs the CLI against the emulator and returns its text output ("" on failure).
-func (l *emulatorLookup) aws(args ...string) string {
-	key := strings.Join(args, " ")
-	if out, ok := l.cache[key]; ok {
+// ask returns the answer of a question to the emulator, "" when it has none
+// (an error or no value), asked once.
+func (l *emulatorLookup) ask(question string, answer func(ctx context.Context) (*string, error)) string {
+	if out, ok := l.cache[question]; ok {
 		return out
 	}
-	cmd := exec.Command("aws", append(args, "--output", "text")...)
-	cmd.Env = append(withoutAWS(os.Environ()), emu.Env(staging.Region)...)
-	raw, err := cmd.Output()
-	out := strings.TrimSpace(string(raw))
-	if err != nil || out == "None" {
-		out = ""
+	out := ""
+	if v, err := answer(context.Background()); err == nil && v != nil {
+		out = *v
 	}
-	l.cache[key] = out
+	l.cache[question] = out
 	return out
 }
 
@@ -44,7 +49,14 @@ func (l *emulatorLookup) KeyARN(id string) string {
 	case strings.HasPrefix(id, "arn:") && strings.Contains(id, ":key/"):
 		return id
 	case strings.HasPrefix(id, "alias/") || strings.Contains(id, ":alias/"):
-		if arn := l.aws("kms", "describe-key", "--key-id", id, "--query", "KeyMetadata.Arn"); arn != "" {
+		arn := l.ask("key "+id, func(ctx context.Context) (*string, error) {
+			out, err := l.kms.DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(id)})
+			if err != nil || out.KeyMetadata == nil {
+				return nil, err
+			}
+			return out.KeyMetadata.Arn, nil
+		})
+		if arn != "" {
 			return arn
 		}
 		l.t.Errorf("no key behind %s", id)
@@ -54,7 +66,13 @@ func (l *emulatorLookup) KeyARN(id string) string {
 }
 
 func (l *emulatorLookup) RoleBoundary(role string) string {
-	return l.aws("iam", "get-role", "--role-name", role, "--query", "Role.PermissionsBoundary.PermissionsBoundaryArn")
+	return l.ask("boundary "+role, func(ctx context.Context) (*string, error) {
+		out, err := l.iam.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(role)})
+		if err != nil || out.Role.PermissionsBoundary == nil {
+			return nil, err
+		}
+		return out.Role.PermissionsBoundary.PermissionsBoundaryArn, nil
+	})
 }
 
 func (l *emulatorLookup) StateKeyARN() string { return l.stateKey }
@@ -70,7 +88,13 @@ func (l *emulatorLookup) resourcePolicy(resource string) map[string]any {
 	var raw string
 	switch {
 	case strings.HasPrefix(resource, "arn:aws:kms:") && strings.Contains(resource, ":key/"):
-		raw = l.aws("kms", "get-key-policy", "--key-id", resource, "--policy-name", "default", "--query", "Policy")
+		raw = l.ask("policy "+resource, func(ctx context.Context) (*string, error) {
+			out, err := l.kms.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(resource), PolicyName: aws.String("default")})
+			if err != nil {
+				return nil, err
+			}
+			return out.Policy, nil
+		})
 	case strings.HasPrefix(resource, "arn:aws:s3:::"):
 		bucket, _, _ := strings.Cut(strings.TrimPrefix(resource, "arn:aws:s3:::"), "/")
 		raw = emu.fakes.BucketPolicy(bucket) // the proxy holds bucket policies (Faked)
@@ -91,28 +115,16 @@ func (l *emulatorLookup) resourcePolicy(resource string) map[string]any {
 // provider rendered and IAM stored it.
 func rolePolicyDoc(t *testing.T, role, name string) map[string]any {
 	t.Helper()
-	cmd := exec.Command("aws", "iam", "get-role-policy", "--role-name", role, "--policy-name", name, "--output", "json")
-	cmd.Env = append(withoutAWS(os.Environ()), emu.Env(staging.Region)...)
-	raw, err := cmd.CombinedOutput()
+	out, err := iam.NewFromConfig(awsConfig(t)).GetRolePolicy(context.Background(), &iam.GetRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(name)})
 	if err != nil {
-		t.Fatalf("get-role-policy %s: %v\n%s", role, err, raw)
+		t.Fatalf("get-role-policy %s: %v", role, err)
 	}
-	var out struct {
-		PolicyDocument json.RawMessage
-	}
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatal(err)
-	}
-	doc := out.PolicyDocument
-	var text string
-	if json.Unmarshal(doc, &text) == nil { // URL-encoded or plain JSON string
-		if decoded, err := url.QueryUnescape(text); err == nil {
-			text = decoded
-		}
-		doc = json.RawMessage(text)
+	doc := aws.ToString(out.PolicyDocument)
+	if decoded, err := url.PathUnescape(doc); err == nil { // IAM returns it URL-encoded (RFC 3986)
+		doc = decoded
 	}
 	var policy map[string]any
-	if err := json.Unmarshal(doc, &policy); err != nil {
+	if err := json.Unmarshal([]byte(doc), &policy); err != nil {
 		t.Fatalf("policy of %s: %v\n%s", role, err, doc)
 	}
 	return policy
