@@ -29,8 +29,8 @@ func (s slot) take() func() {
 }
 
 // heavy: this package runs one heavy process at a time: a terraform command
-// (each loads the AWS provider: about 450 MiB, plus 300 MiB for terraform
-// itself), a synthesis (jsii's Node runtime: about 600 MiB) or a script that
+// that loads the AWS provider (about 450 MiB, plus 300 MiB for terraform
+// itself; init, output and state pull take 60 MiB and no turn), a synthesis (jsii's Node runtime: about 600 MiB) or a script that
 // runs them, and each waits for its turn beside staging's drill steps
 // (synthlock.Beside), as production's drill and staging's background
 // commands do; so does TestMain's own synthesis. That keeps the test
@@ -48,9 +48,10 @@ func newHeavy() slot {
 	return make(slot, 1)
 }
 
-// heavyCommand tells the commands that take the heavy slot.
+// heavyCommand tells the commands that take the heavy slot: a terraform
+// command that starts the provider, a synthesis, a script.
 func heavyCommand(name string, args ...string) bool {
-	return name == "terraform" || synthlock.Synthesizes(name, args...) ||
+	return name == "terraform" && synthlock.LoadsProvider(args...) || synthlock.Synthesizes(name, args...) ||
 		name == "bash" && len(args) > 0 && strings.HasPrefix(args[0], "scripts/")
 }
 

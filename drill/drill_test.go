@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/phase-mirror/fp-calibration-infra/config"
 	"github.com/phase-mirror/fp-calibration-infra/internal/childgc"
@@ -155,7 +154,8 @@ type shell struct {
 	t   *testing.T
 	dir string
 	env []string
-	// beside: each terraform command, synthesis and script waits for a turn
+	// beside: each terraform command that starts the provider
+	// (synthlock.LoadsProvider), synthesis and script waits for a turn
 	// of the work beside staging's steps (synthlock.Beside), as the other
 	// packages' do: production's drill, so that its commands and the
 	// others' never hold a provider each beside staging's step.
@@ -200,7 +200,7 @@ func (s *shell) run(name string, args ...string) (string, int) {
 // exec is run without the test: safe in a goroutine. A command that could not
 // start has exit code -1 and its error as output.
 func (s *shell) exec(name string, args ...string) (string, int) {
-	if s.beside && (name == "terraform" || name == "bash" || synthlock.Synthesizes(name, args...)) {
+	if s.beside && (name == "terraform" && synthlock.LoadsProvider(args...) || name == "bash" || synthlock.Synthesizes(name, args...)) {
 		defer synthlock.Beside()() // taken before the synthesis lock, never after
 	}
 	if synthlock.Synthesizes(name, args...) {
@@ -209,13 +209,7 @@ func (s *shell) exec(name string, args ...string) (string, int) {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = s.dir
 	cmd.Env = s.env
-	t0 := time.Now()
 	out, err := cmd.CombinedOutput()
-	if f := os.Getenv("DRILL_TRACE"); f != "" {
-		tf, _ := os.OpenFile(f, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-		fmt.Fprintf(tf, "=== %s +%.1fs %.1fs %s %s\n%s\n", t0.Format("15:04:05.0"), 0.0, time.Since(t0).Seconds(), name, strings.Join(args, " "), out)
-		tf.Close()
-	}
 	if exit, ok := err.(*exec.ExitError); ok {
 		return string(out), exit.ExitCode()
 	} else if err != nil {

@@ -13,6 +13,8 @@ package synthlock
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 )
@@ -75,4 +77,27 @@ func Synthesizes(name string, args ...string) bool {
 		}
 	}
 	return false
+}
+
+// LoadsProvider reports whether a terraform command (its arguments, a
+// leading -chdir= or other global flag skipped) starts the AWS provider,
+// which is what makes a terraform command heavy: the provider and the schema
+// terraform loads from it (about 500 MiB together). init, output, fmt,
+// version and state list, pull and push start none (about 60 MiB each,
+// measured), so they need no turn. Any other command, and one it does not
+// know, does.
+func LoadsProvider(args ...string) bool {
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		return true
+	}
+	switch args[0] {
+	case "init", "output", "fmt", "version":
+		return false
+	case "state":
+		return len(args) < 2 || !slices.Contains([]string{"list", "pull", "push"}, args[1])
+	}
+	return true
 }

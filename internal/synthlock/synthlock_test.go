@@ -86,3 +86,34 @@ func TestBesideIsALockOfItsOwn(t *testing.T) {
 		t.Fatal("the second holder of Beside still waits after the release")
 	}
 }
+
+// TestLoadsProvider: the terraform commands that start no provider need no
+// turn; every other one, and one it does not know, does.
+func TestLoadsProvider(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"-chdir=x", "init", "-input=false"}, false},
+		{[]string{"output", "-json"}, false},
+		{[]string{"-chdir=x", "state", "pull"}, false},
+		{[]string{"state", "list"}, false},
+		{[]string{"state", "push", "f"}, false},
+		{[]string{"fmt", "-recursive", "d"}, false},
+		{[]string{"version", "-json"}, false},
+		{[]string{"-chdir=x", "plan"}, true},
+		{[]string{"apply", "-auto-approve"}, true},
+		{[]string{"validate"}, true},
+		{[]string{"show", "-json", "p"}, true},
+		{[]string{"state", "show", "a"}, true},
+		{[]string{"state", "rm", "a"}, true},
+		{[]string{"state"}, true},
+		{[]string{"import", "a", "b"}, true},
+		{[]string{"-chdir=x"}, true},
+		{[]string{"console"}, true},
+	} {
+		if got := LoadsProvider(c.args...); got != c.want {
+			t.Errorf("LoadsProvider(%q) = %v, want %v", c.args, got, c.want)
+		}
+	}
+}
