@@ -166,8 +166,9 @@ var (
 // offlineInitialized is a copy of a synthesized stack, initialized with the
 // committed lock file (read-only), for the full tier's offline plan; done once
 // per stack, in a folder that lives as long as the test binary. It is not
-// validated apart: a plan validates its root first, backend and import
-// blocks included, with the same checks as terraform validate.
+// validated apart: a plan validates its root first (import blocks and the
+// stack's provider block included), with the same checks as terraform
+// validate. Its backend is the offline override's local file.
 func offlineInitialized(t *testing.T, stack string) string {
 	t.Helper()
 	dir, err := perStack(&stacksMu, initialized, stack, func() (string, error) {
@@ -474,13 +475,13 @@ func TestStacksValidateOffline(t *testing.T) {
 
 // validatedFolderOf is the folder where a stack was initialized and
 // validated: one throw-away root that holds every stack as a module, so the
-// provider's schema loads once for the four stacks, not four times. What is
-// root-only (the backend, import blocks, each stack's own provider block) is
-// validated in the full tier as a root, each stack once: production's and
-// its bootstrap's by their offline plan (offlinePlanOf; a plan validates its
-// root first), staging's and its bootstrap's by the clean-clone test's
-// scripts/validate.sh staging (on the same bytes: its go run . step compares
-// them) and the drill's plans and applies.
+// provider's schema loads once for the four stacks, not four times. What only
+// a root has (import blocks, each stack's own provider block) is validated
+// in the full tier with each stack as a root: by the clean-clone test's
+// scripts/validate.sh staging and production (on the same bytes: its go run
+// . step compares them), by production's and its bootstrap's offline plans
+// (offlinePlanOf; a plan validates its root first) and by the drills' plans;
+// the backends by the drills' init of each stack.
 func validatedFolderOf(t *testing.T, stack string) string {
 	t.Helper()
 	dir, err := perStack(&stacksMu, validated, "all stacks as modules", func() (string, error) {
@@ -532,8 +533,10 @@ func validatedFolderOf(t *testing.T, stack string) string {
 	return dir
 }
 
-// TestInitNeverChangesALockFile: every stack has its committed lock file, and
-// init with -lockfile=readonly leaves it byte for byte as committed.
+// TestInitNeverChangesALockFile: every stack has its committed lock file,
+// the four are the same (the stacks are validated together by one of them),
+// and init with -lockfile=readonly leaves a stack's byte for byte as
+// committed (full tier: where the offline plans initialized).
 func TestInitNeverChangesALockFile(t *testing.T) {
 	concurrent(t)
 	for _, name := range AllStackNames() {
@@ -545,9 +548,15 @@ func TestInitNeverChangesALockFile(t *testing.T) {
 		if err != nil || string(published) != string(committed) {
 			t.Errorf("%s: the synthesized stack does not carry the committed lock file (%v)", name, err)
 		}
-		after, err := os.ReadFile(filepath.Join(validatedFolderOf(t, name), app.LockFileName)) // init ran there
-		if err != nil || string(after) != string(committed) {
-			t.Errorf("%s: init changed the lock file (%v):\n%s", name, err, after)
+		root, err := os.ReadFile(filepath.Join(validatedFolderOf(t, name), app.LockFileName)) // init ran there
+		if err != nil || string(root) != string(committed) {
+			t.Errorf("%s: the committed lock file is not the one the stacks were validated with, %s's after init (%v):\n%s", name, AllStackNames()[0], err, root)
+		}
+		if !testing.Short() && slices.Contains(offlineStacks(), name) {
+			after, err := os.ReadFile(filepath.Join(offlineInitialized(t, name), app.LockFileName))
+			if err != nil || string(after) != string(committed) {
+				t.Errorf("%s: init changed the lock file (%v):\n%s", name, err, after)
+			}
 		}
 	}
 }

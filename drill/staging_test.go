@@ -221,7 +221,7 @@ func TestDeployDrill(t *testing.T) {
 			t.Fatalf("the bootstrap's lifecycle rules (the whole stack applied, 1 to add): exit %d\n%s", lifecycle.code, tail(lifecycle.out, 20))
 		}
 		// The outputs the settings were made from are the ones the whole
-		// stack's apply wrote.
+		// stack's apply wrote (in its folder, .drill/stacks/<boot>).
 		written := outputs(sh, filepath.Join("..", "..", ".drill", "stacks", boot))
 		for name, value := range bootOut {
 			if written[name] != value {
@@ -239,9 +239,11 @@ func TestDeployDrill(t *testing.T) {
 		go func() {
 			defer close(bootPlan.done)
 			defer synthlock.Beside()() // a turn beside the steps (memory)
-			if bootPlan.out, bootPlan.code = sh.exec("terraform", "-chdir="+dir, "init", "-input=false", "-no-color", "-lockfile=readonly"); bootPlan.code == 0 {
-				bootPlan.out, bootPlan.code = sh.exec("terraform", "-chdir="+dir, "plan", "-detailed-exitcode", "-input=false", "-no-color")
+			if out, code := sh.exec("terraform", "-chdir="+dir, "init", "-input=false", "-no-color", "-lockfile=readonly"); code != 0 {
+				bootPlan.out, bootPlan.code = "terraform init failed:\n"+out, code
+				return
 			}
+			bootPlan.out, bootPlan.code = sh.exec("terraform", "-chdir="+dir, "plan", "-detailed-exitcode", "-input=false", "-no-color")
 		}()
 		// The state bucket's TLS-only policy was applied (held by the proxy).
 		if policy := emu.fakes.BucketPolicy(bootOut["state_bucket_name"]); !strings.Contains(policy, "aws:SecureTransport") {
@@ -352,12 +354,21 @@ func TestDeployDrill(t *testing.T) {
 		if !regexp.MustCompile(fmt.Sprintf(`(Apply complete! Resources: 0 added, 0 changed, |Destroy complete! Resources: )%d destroyed\.`, len(serviceTargets))).MatchString(out) {
 			t.Errorf("apply.sh of the destroy plan:\n%s", tail(out, 20))
 		}
-		tables, err := dynamodb.NewFromConfig(awsConfig(t)).ListTables(context.Background(), &dynamodb.ListTablesInput{})
-		if err != nil {
-			t.Fatalf("list-tables: %v", err)
+		tables := []string{}
+		for pages := dynamodb.NewListTablesPaginator(dynamodb.NewFromConfig(awsConfig(t)), &dynamodb.ListTablesInput{}); pages.HasMorePages(); {
+			page, err := pages.NextPage(context.Background())
+			if err != nil {
+				t.Fatalf("list-tables: %v", err)
+			}
+			tables = append(tables, page.TableNames...)
+		}
+		// The bootstrap's lock table is not the service stack's: it stays,
+		// and shows that the list is of staging's account.
+		if lock := bootOut["state_lock_table_name"]; !slices.Contains(tables, lock) {
+			t.Errorf("the tables after destroy lack the bootstrap's %s: %v", lock, tables)
 		}
 		for _, name := range []string{"phase-mirror-consent-store-staging", "mirror-dissonance-block-counter-staging"} {
-			if slices.Contains(tables.TableNames, name) {
+			if slices.Contains(tables, name) {
 				t.Errorf("%s still exists after destroy", name)
 			}
 		}
