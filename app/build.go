@@ -51,12 +51,9 @@ func buildRotator(dir, cache string) (lambdabuild.Package, error) {
 	return pkg, err
 }
 
-// buildPackage builds a Lambda package, through the cache folder unless it
-// is "" (a stub in the tests).
+// buildPackage builds a Lambda package through the cache folder ("" for
+// none; a stub in the tests).
 var buildPackage = func(importPath, dir, name, cache string) (lambdabuild.Package, error) {
-	if cache == "" {
-		return lambdabuild.Build(importPath, dir, name)
-	}
 	return lambdabuild.Cache{Dir: cache}.Build(importPath, dir, name)
 }
 

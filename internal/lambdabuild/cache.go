@@ -25,7 +25,8 @@ import (
 // synthesis; docs/performance.md). The build is reproducible
 // (TestBuildIsReproducible), so a cached zip is the zip a build would make.
 type Cache struct {
-	// Dir holds <name>-<key>.zip; it is created when missing.
+	// Dir holds <name>-<key>.zip; it is created when missing. "" is no
+	// cache: Build builds every time, as the package's Build does.
 	Dir string
 	// Keep is how many zips of one name stay (the newest used); 0 means 4.
 	Keep int
@@ -46,6 +47,9 @@ func DefaultCacheDir() string {
 // as Build does and keeps it. A cache that cannot be read or written is
 // skipped: the build runs, and only a failing build is an error.
 func (c Cache) Build(importPath, dir, name string) (Package, error) {
+	if c.Dir == "" {
+		return Build(importPath, dir, name)
+	}
 	toolchain, err := moduleToolchain()
 	if err != nil {
 		return Package{}, err

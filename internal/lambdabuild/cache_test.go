@@ -218,3 +218,23 @@ func TestCacheKeepsNoZipOfASourceEditedDuringTheBuild(t *testing.T) {
 		t.Errorf("kept %v of a source edited during the build", kept)
 	}
 }
+
+// TestNoCacheFolderBuildsEveryTime: a Cache without a folder builds as Build
+// does, without keying or keeping the zip (it never reaches the step after
+// a cached build).
+func TestNoCacheFolderBuildsEveryTime(t *testing.T) {
+	t.Chdir(keyModule(t))
+	keyed := false
+	afterBuild = func() { keyed = true }
+	defer func() { afterBuild = func() {} }()
+	pkg, err := Cache{}.Build("example.com/keyed/cmd/fn", t.TempDir(), "fn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(pkg.ZipPath); err != nil {
+		t.Fatalf("no zip built: %v", err)
+	}
+	if keyed {
+		t.Error("a cache without a folder took the cached build's path")
+	}
+}
