@@ -98,9 +98,28 @@ echo "${statuses[$(( n <= ${#statuses[@]} ? n - 1 : ${#statuses[@]} - 1 ))]}"
 func TestProfileReportsWhereTheTimeGoes(t *testing.T) {
 	concurrent(t)
 	out, code := runIn(t, "..", "", nil, "python3", "scripts/bench/profile.py", "-count=1", "./constructs/names")
-	for _, want := range []string{"go test -count=1 ./constructs/names: exit 0", "command kind", "whole tree", "whole tree, PSS", "at the peak (", "names TestEachNameIsSpelledOnce"} {
+	for _, want := range []string{"go test -count=1 ./constructs/names: exit 0", "command kind", "whole tree", "whole tree, PSS", "at the peak (", "at the PSS peak (", "names TestEachNameIsSpelledOnce"} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("profile.py: exit %d, output lacks %q:\n%s", code, want, out)
+		}
+	}
+	// A failed run says why: each failed test and build with its last lines.
+	check := `
+import sys
+sys.path.insert(0, "scripts/bench")
+import profile
+profile.report_failures([
+    {"Action": "output", "Package": "x/drill", "Test": "TestA", "Output": "    a_test.go:9: the table is gone\n"},
+    {"Action": "fail", "Package": "x/drill", "Test": "TestA"},
+    {"Action": "pass", "Package": "x/drill", "Test": "TestB"},
+    {"Action": "build-output", "ImportPath": "x/lib", "Output": "lib.go:3:1: syntax error\n"},
+    {"Action": "build-fail", "ImportPath": "x/lib"},
+])
+`
+	out, code = runIn(t, "..", "", nil, "python3", "-c", check)
+	for _, want := range []string{"failed:", "  drill TestA\n", "the table is gone", "  lib\n", "syntax error"} {
+		if code != 0 || !strings.Contains(out, want) || strings.Contains(out, "TestB") {
+			t.Errorf("profile.report_failures: exit %d, output lacks %q or names a passed test:\n%s", code, want, out)
 		}
 	}
 }

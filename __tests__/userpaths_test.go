@@ -61,7 +61,10 @@ func runIn(t *testing.T, dir, stdin string, env []string, name string, args ...s
 	// A script run with stubTerraform's stubs takes its turns in the stub go,
 	// in the locks' order, only when it must synthesize.
 	if !slices.Contains(env, stubbedTools) {
-		if heavyCommand(name, args...) {
+		switch {
+		case synthlock.IsWide(name, args...):
+			defer synthlock.Wide(heavy.take)()
+		case heavyCommand(name, args...):
 			defer heavy.take()()
 		}
 		if synthlock.Synthesizes(name, args...) {
@@ -97,6 +100,7 @@ func lastLine(out string) string {
 // order a new user would, and checks what each leaves behind.
 func TestEveryNoAWSCommandOfTheReadmeWorksFromACleanClone(t *testing.T) {
 	tier.Full(t, "every command on a clean clone: real syntheses, terraform init/validate/plan, trivy (minutes)")
+	concurrent(t) // its own clone; its CLI syntheses may wait for the drill's waiting applies (synthlock.Wide)
 	dir := cleanClone(t)
 	stacksDir := filepath.Join(dir, "cdktf.out", "stacks")
 	var policySummary string // the rules' summary line of `go run .`

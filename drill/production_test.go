@@ -51,7 +51,7 @@ func TestProductionDrill(t *testing.T) {
 	sh.mustTerraform(boot, append([]string{"apply", "-auto-approve", "-input=false", "-no-color"}, roles...)...)
 	_, n := targets(t, project, production.Name)
 	sh.mustTerraform(production.Name, "init", "-input=false", "-no-color", "-lockfile=readonly")
-	out := sh.mustTerraform(production.Name, "apply", "-auto-approve", "-input=false", "-no-color")
+	out := sh.waiting().mustTerraform(production.Name, "apply", "-auto-approve", "-input=false", "-no-color")
 	if m := applied.FindStringSubmatch(out); m == nil || m[1] != fmt.Sprint(n) {
 		t.Fatalf("production applied %v, want %d resources:\n%s", m, n, tail(out, 20))
 	}

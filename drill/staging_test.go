@@ -101,7 +101,12 @@ func TestDeployDrill(t *testing.T) {
 				t.Errorf("the adoption plan deletes or replaces %s (%v)", c.Address, c.Actions)
 			}
 		}
-		out = recorded.must("bash", "scripts/apply.sh", staging.Name, "plans/"+staging.Name+".tfplan")
+		// The apply waits on the provider for about 50 s (the key's update,
+		// the tables' switch to it): a waiting apply, as the lifecycle
+		// rules' is; staging's next steps start after both.
+		close(lifecycle.calm)
+		out = recorded.waiting().must("bash", "scripts/apply.sh", staging.Name, "plans/"+staging.Name+".tfplan")
+		lifecycle.wait()
 		if !strings.Contains(out, fmt.Sprintf("Apply complete! Resources: %d imported, %d added, ", len(imports), n-len(imports))) {
 			t.Fatalf("apply.sh:\n%s", tail(out, 20))
 		}
@@ -378,6 +383,9 @@ func TestDeployDrill(t *testing.T) {
 // background is a command running beside the drill.
 type background struct {
 	done chan struct{}
+	// calm, of the lifecycle rules' apply: closed when staging's steps run
+	// a waiting apply of their own (the adoption's).
+	calm chan struct{}
 	out  string
 	code int
 }
@@ -433,11 +441,21 @@ func bootstrap(t *testing.T, sh *shell, project, boot string, lifecycle *backgro
 	if err := os.CopyFS(copyDir, os.DirFS(filepath.Join(project, "cdktf.out", "stacks", boot))); err != nil {
 		t.Fatal(err)
 	}
-	lifecycle.done = make(chan struct{})
+	lifecycle.done, lifecycle.calm = make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(lifecycle.done)
-		defer synthlock.Beside()() // a turn beside the steps (memory)
-		lifecycle.out, lifecycle.code = sh.exec("terraform", "-chdir="+copyDir, "apply", "-auto-approve", "-input=false", "-no-color")
+		lifecycle.out, lifecycle.code = sh.waiting().exec("terraform", "-chdir="+copyDir, "apply", "-auto-approve", "-input=false", "-no-color")
+	}()
+	go func() {
+		// Until the adoption's apply, a waiting apply too, starts, staging's
+		// steps run ordinary heavy commands: no turn beside them while the
+		// rules' apply waits (three processes with a provider at once).
+		release := synthlock.Beside()
+		select {
+		case <-lifecycle.calm:
+		case <-lifecycle.done:
+		}
+		release()
 	}()
 	return bootOut
 }

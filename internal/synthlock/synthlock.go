@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -24,6 +25,10 @@ var Path = filepath.Join(os.TempDir(), "fp-calibration-infra-synthesis.lock")
 
 // BesidePath is the file of the lock of the work beside the drill's steps.
 var BesidePath = filepath.Join(os.TempDir(), "fp-calibration-infra-beside.lock")
+
+// WaitsPath is the file of the lock between the waiting applies and the
+// commands too big to run beside them (Waiting, Wide).
+var WaitsPath = filepath.Join(os.TempDir(), "fp-calibration-infra-waits.lock")
 
 // Hold waits for the synthesis lock and returns its release, which may be
 // called more than once. If the lock file cannot be opened or locked, it
@@ -37,15 +42,60 @@ func Hold() (release func()) { return hold(Path) }
 // never the other way round.
 func Beside() (release func()) { return hold(BesidePath) }
 
-func hold(path string) (release func()) {
+// Waiting is held, shared, by a waiting apply: an apply that spends most
+// of its time waiting on the AWS provider's fixed delays, run with a small
+// heap (childgc.Waiting) and beside the other work without a turn of its
+// own. It waits only while a Wide command runs.
+func Waiting() (release func()) { return lock(WaitsPath, syscall.LOCK_SH) }
+
+// Wide takes turn (a caller's turn beside the drill's steps), and holds it
+// for a command of several heavy processes, the cdktf CLI's synth (the CLI,
+// go run and jsii's runtime: about 1 GiB), only while no waiting apply
+// runs: two waiting applies and such a command at once would go over the
+// test command's memory budget. It never holds the turn while it waits for
+// the waiting applies, nor keeps an apply waiting while it waits for the
+// turn.
+func Wide(turn func() (release func())) (release func()) {
+	for {
+		lock(WaitsPath, syscall.LOCK_EX)() // until no waiting apply runs
+		held := turn()
+		if wide, ok := tryLock(WaitsPath); ok {
+			return func() { wide(); held() }
+		}
+		held() // an apply started while the turn was awaited
+	}
+}
+
+func hold(path string) (release func()) { return lock(path, syscall.LOCK_EX) }
+
+// tryLock takes path's lock, exclusive, if it is free now. If the lock file
+// cannot be opened or locked for another reason, it reports success and
+// holds nothing, as lock does.
+func tryLock(path string) (release func(), ok bool) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		return func() {}, true
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return func() {}, err != syscall.EWOULDBLOCK
+	}
+	return unlocker(f), true
+}
+
+func lock(path string, how int) (release func()) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o666)
 	if err != nil {
 		return func() {}
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
 		f.Close()
 		return func() {}
 	}
+	return unlocker(f)
+}
+
+func unlocker(f *os.File) (release func()) {
 	var once sync.Once
 	return func() {
 		once.Do(func() {
@@ -77,6 +127,47 @@ func Synthesizes(name string, args ...string) bool {
 		}
 	}
 	return false
+}
+
+// Niceness is the CPU priority (nice) of the work beside staging's drill
+// steps: when both want a core, the steps, one after the other and the
+// whole proof's critical path, get it first (a weight of 110 against 1024),
+// and the work beside them uses what the steps leave.
+const Niceness = 10
+
+// Yield gives this process, each of its threads (Linux sets the priority
+// per thread; threads and processes started later inherit it), Niceness.
+func Yield() error {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return err
+	}
+	for _, task := range tasks {
+		tid, err := strconv.Atoi(task.Name())
+		if err != nil {
+			continue
+		}
+		if err := YieldProcess(tid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// YieldProcess gives a started process (its main thread, and so what it
+// starts from then on) Niceness, unless it already runs at a lower
+// priority.
+func YieldProcess(pid int) error {
+	if now, err := syscall.Getpriority(syscall.PRIO_PROCESS, pid); err == nil && 20-now >= Niceness {
+		return nil // getpriority's raw value is 20 - nice
+	}
+	return syscall.Setpriority(syscall.PRIO_PROCESS, pid, Niceness)
+}
+
+// IsWide reports whether a command the tests run is one that Wide is for:
+// the cdktf CLI's synth.
+func IsWide(name string, args ...string) bool {
+	return name == "npx" && Synthesizes(name, args...)
 }
 
 // LoadsProvider reports whether a terraform command (its arguments, a

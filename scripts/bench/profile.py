@@ -12,7 +12,8 @@ every 0.2 s (Linux). Prints:
     one process, and the peak RSS of all processes of that kind at once;
   - the whole tree's wall time, CPU seconds and peak RSS, and what was
     running at the peak (RSS by kind, the largest processes, the tests);
-  - the whole tree's peak PSS: shared pages counted once (see treepeak.py);
+  - the whole tree's peak PSS: shared pages counted once (see treepeak.py),
+    and what made it up (PSS by kind, the largest processes);
   - the slowest tests and subtests (steps of the drill) by wall time.
 With PROFILE_PROCESSES=<file>, it also writes one tab-separated line per
 process seen: kind, CPU seconds, peak RSS MiB, the seconds after the start
@@ -86,6 +87,7 @@ def profile(args):
     last_seen = {}
     peaks = {"total": 0, "pss": 0}
     at_peak = (0.0, {}, [], [])  # when the whole tree peaked: seconds, RSS by kind, tests running, largest processes
+    at_pss_peak = (0.0, {}, {})  # when the PSS sum peaked: seconds, PSS by pid, command lines by pid
     events = []
 
     def reader():
@@ -113,7 +115,10 @@ def profile(args):
         for kind, rss in now.items():
             peaks[kind] = max(peaks.get(kind, 0), rss)
         try:
-            peaks["pss"] = max(peaks["pss"], sum(pss_of(p) for p in tree))
+            pss = {pid: pss_of(pid) for pid in tree}
+            if sum(pss.values()) > peaks["pss"]:
+                peaks["pss"] = sum(pss.values())
+                at_pss_peak = (time.time() - started, pss, {pid: procs[pid][1] for pid in tree})
         except Unreadable:
             proc.kill()
             t.join()
@@ -151,6 +156,14 @@ def profile(args):
     for test in tests:
         print(f"  running: {test}")
 
+    when, pss, cmdlines = at_pss_peak
+    by_kind = {}
+    for pid, b in pss.items():
+        by_kind[kind_of(cmdlines[pid])] = by_kind.get(kind_of(cmdlines[pid]), 0) + b
+    print(f"at the PSS peak ({when:.0f} s in): " + ", ".join(f"{k} {mib(b):.0f} MiB" for k, b in sorted(by_kind.items(), key=lambda kv: -kv[1])))
+    for b, pid in sorted(((b, pid) for pid, b in pss.items()), reverse=True)[:8]:
+        print(f"  {mib(b):6.0f} MiB  {' '.join(cmdlines[pid])[:100]}")
+
     steps = [(e.get("Elapsed", 0), e["Package"].rsplit("/", 1)[-1], e["Test"], e["Action"])
              for e in events if e.get("Test") and e.get("Action") in ("pass", "fail", "skip")]
     packages = [(e.get("Elapsed", 0), e["Package"].rsplit("/", 1)[-1], e["Action"])
@@ -161,7 +174,27 @@ def profile(args):
     print("slowest tests and steps:")
     for el, pkg, test, action in sorted(steps, reverse=True)[:25]:
         print(f"  {el:7.1f} s  {pkg} {test}{'' if action == 'pass' else ' (' + action + ')'}")
+    report_failures(events)
     return proc.returncode
+
+
+def report_failures(events):
+    """Prints each failed test and package, and failed build, with the
+    last lines of its output, so a failed run says why."""
+    output = {}
+    for e in events:
+        key = (e.get("ImportPath") or e.get("Package", ""), e.get("Test", ""))
+        if e.get("Action") in ("output", "build-output"):
+            output.setdefault(key, []).append(e.get("Output", ""))
+    failed = [(e.get("ImportPath") or e.get("Package", ""), e.get("Test", "")) for e in events
+              if e.get("Action") in ("fail", "build-fail")]
+    if not failed:
+        return
+    print("\nfailed:")
+    for pkg, test in failed:
+        print(f"  {pkg.rsplit('/', 1)[-1]} {test}".rstrip())
+        for line in "".join(output.get((pkg, test), [])).splitlines()[-12:]:
+            print(f"      {line}")
 
 
 if __name__ == "__main__":
