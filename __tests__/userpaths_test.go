@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/phase-mirror/fp-calibration-infra/app"
+	"github.com/phase-mirror/fp-calibration-infra/internal/childgc"
 	"github.com/phase-mirror/fp-calibration-infra/internal/synthlock"
 )
 
@@ -66,6 +67,9 @@ func runIn(t *testing.T, dir, stdin string, env []string, name string, args ...s
 			defer synthlock.Wide(heavy.take)()
 		case heavyCommand(name, args...):
 			defer heavy.take()()
+			if !synthlock.Synthesizes(name, args...) && synthlock.Crowded() {
+				cmd.Env = append(cmd.Env, childgc.SmallHeap...) // as terraformWith
+			}
 		}
 		if synthlock.Synthesizes(name, args...) {
 			defer synthlock.Hold()()

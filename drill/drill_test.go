@@ -161,7 +161,7 @@ type shell struct {
 	// others' never hold a provider each beside staging's step.
 	beside bool
 	// waits: its commands are waiting applies (synthlock.Waiting): they
-	// run with a small heap (childgc.Waiting) and hold the waiting applies'
+	// run with a small heap (childgc.SmallHeap) and hold the waiting applies'
 	// shared lock, and in staging's steps they take no turn.
 	waits bool
 }
@@ -193,7 +193,7 @@ func (s *shell) with(env ...string) *shell {
 
 // waiting is the shell of a waiting apply (synthlock.Waiting).
 func (s *shell) waiting() *shell {
-	w := s.with(childgc.Waiting...)
+	w := s.with(childgc.SmallHeap...)
 	w.waits = true
 	return w
 }
@@ -228,6 +228,11 @@ func (s *shell) exec(name string, args ...string) (string, int) {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = s.dir
 	cmd.Env = s.env
+	if !s.waits && (name == "terraform" && synthlock.LoadsProvider(args...) || name == "bash") && synthlock.Crowded() {
+		// Beside a waiting apply or the cdktf CLI's synth, staging's step and
+		// the turn beside it fit the memory budget only with small heaps.
+		cmd.Env = append(append([]string{}, s.env...), childgc.SmallHeap...)
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Start()

@@ -44,7 +44,7 @@ func Beside() (release func()) { return hold(BesidePath) }
 
 // Waiting is held, shared, by a waiting apply: an apply that spends most
 // of its time waiting on the AWS provider's fixed delays, run with a small
-// heap (childgc.Waiting) and beside the other work without a turn of its
+// heap (childgc.SmallHeap) and beside the other work without a turn of its
 // own. It waits only while a Wide command runs.
 func Waiting() (release func()) { return lock(WaitsPath, syscall.LOCK_SH) }
 
@@ -64,6 +64,17 @@ func Wide(turn func() (release func())) (release func()) {
 		}
 		held() // an apply started while the turn was awaited
 	}
+}
+
+// Crowded reports whether a waiting apply or a Wide command runs now: a
+// heavy command started then runs with a small heap (childgc.SmallHeap), so
+// that it, the waiting applies and staging's step fit the memory budget
+// together. It never waits. When the lock file cannot be opened or locked,
+// it reports false (as the locks then hold nothing).
+func Crowded() bool {
+	release, free := tryLock(WaitsPath)
+	release()
+	return !free
 }
 
 func hold(path string) (release func()) { return lock(path, syscall.LOCK_EX) }

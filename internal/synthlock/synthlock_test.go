@@ -307,3 +307,25 @@ func TestYield(t *testing.T) {
 		t.Errorf("the child reported %d threads and %d children, want several and one:\n%s", threads, children, out)
 	}
 }
+
+// TestCrowded: crowded while a waiting apply or a Wide command runs, and
+// not otherwise; asking never waits.
+func TestCrowded(t *testing.T) {
+	WaitsPath, BesidePath = filepath.Join(t.TempDir(), "waits"), filepath.Join(t.TempDir(), "beside")
+	if Crowded() {
+		t.Error("crowded with nothing running")
+	}
+	apply := Waiting()
+	if !Crowded() {
+		t.Error("not crowded while a waiting apply runs")
+	}
+	apply()
+	wide := Wide(Beside)
+	if !Crowded() {
+		t.Error("not crowded while a Wide command runs")
+	}
+	wide()
+	if Crowded() {
+		t.Error("still crowded after both ended")
+	}
+}

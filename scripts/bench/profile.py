@@ -14,7 +14,8 @@ every 0.2 s (Linux). Prints:
     running at the peak (RSS by kind, the largest processes, the tests);
   - the whole tree's peak PSS: shared pages counted once (see treepeak.py),
     and what made it up (PSS by kind, the largest processes);
-  - the slowest tests and subtests (steps of the drill) by wall time.
+  - the slowest tests and subtests (steps of the drill) by wall time, each
+    with when it ended (so when it started, too).
 With PROFILE_PROCESSES=<file>, it also writes one tab-separated line per
 process seen: kind, CPU seconds, peak RSS MiB, the seconds after the start
 when it was first and last sampled, the tests running when it was first
@@ -93,9 +94,11 @@ def profile(args):
     def reader():
         for line in proc.stdout:
             try:
-                events.append(json.loads(line))
+                event = json.loads(line)
             except ValueError:
-                pass
+                continue
+            event["Seen"] = time.time() - started  # go test streams its events as they happen
+            events.append(event)
 
     t = threading.Thread(target=reader)
     t.start()
@@ -164,16 +167,16 @@ def profile(args):
     for b, pid in sorted(((b, pid) for pid, b in pss.items()), reverse=True)[:8]:
         print(f"  {mib(b):6.0f} MiB  {' '.join(cmdlines[pid])[:100]}")
 
-    steps = [(e.get("Elapsed", 0), e["Package"].rsplit("/", 1)[-1], e["Test"], e["Action"])
+    steps = [(e.get("Elapsed", 0), e["Package"].rsplit("/", 1)[-1], e["Test"], e["Action"], e["Seen"])
              for e in events if e.get("Test") and e.get("Action") in ("pass", "fail", "skip")]
     packages = [(e.get("Elapsed", 0), e["Package"].rsplit("/", 1)[-1], e["Action"])
                 for e in events if not e.get("Test") and e.get("Action") in ("pass", "fail")]
     print("\npackages by wall time (they run in parallel):")
     for el, pkg, action in sorted(packages, reverse=True)[:6]:
         print(f"  {el:7.1f} s  {pkg} ({action})")
-    print("slowest tests and steps:")
-    for el, pkg, test, action in sorted(steps, reverse=True)[:25]:
-        print(f"  {el:7.1f} s  {pkg} {test}{'' if action == 'pass' else ' (' + action + ')'}")
+    print("slowest tests and steps (seconds after the start when each ended):")
+    for el, pkg, test, action, ended in sorted(steps, reverse=True)[:25]:
+        print(f"  {el:7.1f} s  ended {ended:6.1f}  {pkg} {test}{'' if action == 'pass' else ' (' + action + ')'}")
     report_failures(events)
     return proc.returncode
 
