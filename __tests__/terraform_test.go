@@ -95,15 +95,15 @@ func terraform(t *testing.T, dir string, args ...string) (string, error) {
 
 // terraformWith runs terraform with env added to terraformEnv's. A command
 // that starts the provider takes a heavy turn, and runs with a small heap
-// (childgc.SmallHeap) when the machine is crowded (synthlock.Crowded).
+// (childgc.Crowded) when the machine is crowded (synthlock.Crowded).
 func terraformWith(t *testing.T, env []string, dir string, args ...string) (string, error) {
 	t.Helper()
 	cmd := exec.Command("terraform", append([]string{"-chdir=" + dir}, args...)...)
 	cmd.Env = append(terraformEnv(t), env...)
 	if synthlock.LoadsProvider(args...) {
 		defer heavy.take()()
-		if synthlock.Crowded() {
-			cmd.Env = append(cmd.Env, childgc.SmallHeap...)
+		if env == nil && synthlock.Crowded() { // a caller's heap wins
+			cmd.Env = append(cmd.Env, childgc.Crowded...)
 		}
 	}
 	out, err := cmd.CombinedOutput()

@@ -68,7 +68,7 @@ func runIn(t *testing.T, dir, stdin string, env []string, name string, args ...s
 		case heavyCommand(name, args...):
 			defer heavy.take()()
 			if !synthlock.Synthesizes(name, args...) && synthlock.Crowded() {
-				cmd.Env = append(cmd.Env, childgc.SmallHeap...) // as terraformWith
+				cmd.Env = append(cmd.Env, childgc.Crowded...) // as terraformWith
 			}
 		}
 		if synthlock.Synthesizes(name, args...) {

@@ -228,10 +228,12 @@ func (s *shell) exec(name string, args ...string) (string, int) {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = s.dir
 	cmd.Env = s.env
-	if !s.waits && (name == "terraform" && synthlock.LoadsProvider(args...) || name == "bash") && synthlock.Crowded() {
-		// Beside a waiting apply or the cdktf CLI's synth, staging's step and
-		// the turn beside it fit the memory budget only with small heaps.
-		cmd.Env = append(append([]string{}, s.env...), childgc.SmallHeap...)
+	if !s.waits && (name == "terraform" && synthlock.LoadsProvider(args...) || name == "bash") &&
+		(s.beside && synthlock.Crowded() || !s.beside && synthlock.WideRuns()) {
+		// Beside the waiting applies, the turn beside staging's steps fits
+		// the memory budget only with a smaller heap; beside the cdktf CLI's
+		// synth, staging's step too.
+		cmd.Env = append(append([]string{}, s.env...), childgc.Crowded...)
 	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out

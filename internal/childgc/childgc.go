@@ -39,13 +39,18 @@ const NodeOptions = "--max-old-space-size=640 --max-semi-space-size=4"
 // SmallHeap is the environment (added to the tests' own) of a terraform
 // command that must fit beside others more than it must be quick: a
 // waiting apply (one that spends most of its time waiting on the AWS
-// provider's fixed delays, beside other work: synthlock.Waiting), a
-// command started while the machine is crowded (synthlock.Crowded), and
-// the inner loop's one validate of every stack, its peak. Its heap stays
-// under 100 MiB: `terraform validate` with its provider peaked at 413 MiB
-// PSS instead of 610 MiB at Percent and MemoryLimit, for 4.0 s of CPU
-// instead of 2.4 s (docs/performance.md).
+// provider's fixed delays, beside other work: synthlock.Waiting) and the
+// inner loop's one validate of every stack, its peak. Its heap stays under
+// 100 MiB: `terraform validate` of staging with its provider peaked at
+// 671-673 MiB PSS instead of 867 MiB at Percent and MemoryLimit, for 4.4 s
+// of CPU instead of 2.4 s (docs/performance.md).
 var SmallHeap = []string{"GOGC=off", "GOMEMLIMIT=100MiB"}
+
+// Crowded is the environment of a terraform command or script started
+// while the machine is crowded (synthlock.Crowded): a heap under 150 MiB,
+// which costs much less CPU than SmallHeap for half its saving (the same
+// validate: 762-764 MiB PSS for 2.7-2.9 s of CPU).
+var Crowded = []string{"GOGC=off", "GOMEMLIMIT=150MiB"}
 
 // Set gives the child processes started from now on GOGC=Percent and
 // GOMEMLIMIT=MemoryLimit, each unless already set (a caller's choice wins),

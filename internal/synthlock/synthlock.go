@@ -59,7 +59,7 @@ func Wide(turn func() (release func())) (release func()) {
 	for {
 		lock(WaitsPath, syscall.LOCK_EX)() // until no waiting apply runs
 		held := turn()
-		if wide, ok := tryLock(WaitsPath); ok {
+		if wide, ok := tryLock(WaitsPath, syscall.LOCK_EX); ok {
 			return func() { wide(); held() }
 		}
 		held() // an apply started while the turn was awaited
@@ -67,27 +67,35 @@ func Wide(turn func() (release func())) (release func()) {
 }
 
 // Crowded reports whether a waiting apply or a Wide command runs now: a
-// heavy command started then runs with a small heap (childgc.SmallHeap), so
-// that it, the waiting applies and staging's step fit the memory budget
-// together. It never waits. When the lock file cannot be opened or locked,
+// heavy command beside staging's steps started then runs with a smaller
+// heap (childgc.Crowded), so that it, the waiting applies and staging's
+// step fit the memory budget together. It never waits. When the lock file cannot be opened or locked,
 // it reports false (as the locks then hold nothing).
 func Crowded() bool {
-	release, free := tryLock(WaitsPath)
+	release, free := tryLock(WaitsPath, syscall.LOCK_EX)
+	release()
+	return !free
+}
+
+// WideRuns reports whether a Wide command runs now (a waiting apply alone
+// does not count). It never waits.
+func WideRuns() bool {
+	release, free := tryLock(WaitsPath, syscall.LOCK_SH)
 	release()
 	return !free
 }
 
 func hold(path string) (release func()) { return lock(path, syscall.LOCK_EX) }
 
-// tryLock takes path's lock, exclusive, if it is free now. If the lock file
-// cannot be opened or locked for another reason, it reports success and
-// holds nothing, as lock does.
-func tryLock(path string) (release func(), ok bool) {
+// tryLock takes path's lock (how: exclusive or shared) if it can now. If
+// the lock file cannot be opened or locked for another reason, it reports
+// success and holds nothing, as lock does.
+func tryLock(path string, how int) (release func(), ok bool) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o666)
 	if err != nil {
 		return func() {}, true
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := syscall.Flock(int(f.Fd()), how|syscall.LOCK_NB); err != nil {
 		f.Close()
 		return func() {}, err != syscall.EWOULDBLOCK
 	}

@@ -309,23 +309,23 @@ func TestYield(t *testing.T) {
 }
 
 // TestCrowded: crowded while a waiting apply or a Wide command runs, and
-// not otherwise; asking never waits.
+// not otherwise; WideRuns only for the Wide command; asking never waits.
 func TestCrowded(t *testing.T) {
 	WaitsPath, BesidePath = filepath.Join(t.TempDir(), "waits"), filepath.Join(t.TempDir(), "beside")
-	if Crowded() {
+	if Crowded() || WideRuns() {
 		t.Error("crowded with nothing running")
 	}
 	apply := Waiting()
-	if !Crowded() {
-		t.Error("not crowded while a waiting apply runs")
+	if !Crowded() || WideRuns() {
+		t.Errorf("while a waiting apply runs: crowded %v (want true), a Wide command runs %v (want false)", Crowded(), WideRuns())
 	}
 	apply()
 	wide := Wide(Beside)
-	if !Crowded() {
-		t.Error("not crowded while a Wide command runs")
+	if !Crowded() || !WideRuns() {
+		t.Errorf("while a Wide command runs: crowded %v, a Wide command runs %v (want both)", Crowded(), WideRuns())
 	}
 	wide()
-	if Crowded() {
+	if Crowded() || WideRuns() {
 		t.Error("still crowded after both ended")
 	}
 }
