@@ -211,7 +211,8 @@ func (s *shell) run(name string, args ...string) (string, int) {
 // exec is run without the test: safe in a goroutine. A command that could not
 // start has exit code -1 and its error as output.
 func (s *shell) exec(name string, args ...string) (string, int) {
-	if s.beside && (name == "terraform" && synthlock.LoadsProvider(args...) || name == "bash" || synthlock.Synthesizes(name, args...)) {
+	loadsProvider := name == "terraform" && synthlock.LoadsProvider(args...) || name == "bash" // a script may
+	if s.beside && (loadsProvider || synthlock.Synthesizes(name, args...)) {
 		defer synthlock.Beside()() // taken before the synthesis lock, never after
 	}
 	if s.waits {
@@ -228,8 +229,7 @@ func (s *shell) exec(name string, args ...string) (string, int) {
 	cmd := exec.Command(name, args...)
 	cmd.Dir = s.dir
 	cmd.Env = s.env
-	if !s.waits && (name == "terraform" && synthlock.LoadsProvider(args...) || name == "bash") &&
-		(s.beside && synthlock.Crowded() || !s.beside && synthlock.WideRuns()) {
+	if !s.waits && loadsProvider && (s.beside && synthlock.Crowded() || !s.beside && synthlock.WideRuns()) {
 		// Beside the waiting applies, the turn beside staging's steps fits
 		// the memory budget only with a smaller heap; beside the cdktf CLI's
 		// synth, staging's step too.

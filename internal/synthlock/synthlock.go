@@ -5,9 +5,12 @@
 // (about 800 MiB with terraform itself); staging's drill steps run one
 // after the other, and the work beside them (production's drill, staging's
 // background commands, the other packages' terraform commands and scripts)
-// takes one turn at a time. The locks are advisory file locks in the temporary folder,
-// shared by every test process of the machine; programs run outside the
-// tests never take them.
+// takes one turn at a time. Waiting and Wide: the drill's applies that
+// mostly wait on the provider run beside the turns with small heaps, and the
+// cdktf CLI's synth (about 1 GiB) runs only when none of them does. The
+// locks are advisory file locks in the temporary folder, shared by every
+// test process of the machine; programs run outside the tests never take
+// them.
 package synthlock
 
 import (
@@ -71,16 +74,16 @@ func Wide(turn func() (release func())) (release func()) {
 // heap (childgc.Crowded), so that it, the waiting applies and staging's
 // step fit the memory budget together. It never waits. When the lock file cannot be opened or locked,
 // it reports false (as the locks then hold nothing).
-func Crowded() bool {
-	release, free := tryLock(WaitsPath, syscall.LOCK_EX)
-	release()
-	return !free
-}
+func Crowded() bool { return taken(WaitsPath, syscall.LOCK_EX) }
 
 // WideRuns reports whether a Wide command runs now (a waiting apply alone
 // does not count). It never waits.
-func WideRuns() bool {
-	release, free := tryLock(WaitsPath, syscall.LOCK_SH)
+func WideRuns() bool { return taken(WaitsPath, syscall.LOCK_SH) }
+
+// taken reports whether path's lock could not be taken (how) now because
+// another holds it.
+func taken(path string, how int) bool {
+	release, free := tryLock(path, how)
 	release()
 	return !free
 }

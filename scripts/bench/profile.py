@@ -15,7 +15,7 @@ every 0.2 s (Linux). Prints:
   - the whole tree's peak PSS: shared pages counted once (see treepeak.py),
     and what made it up (PSS by kind, the largest processes);
   - the slowest tests and subtests (steps of the drill) by wall time, each
-    with when it ended (so when it started, too).
+    with when it started and ended.
 With PROFILE_PROCESSES=<file>, it also writes one tab-separated line per
 process seen: kind, CPU seconds, peak RSS MiB, the seconds after the start
 when it was first and last sampled, the tests running when it was first
@@ -167,16 +167,25 @@ def profile(args):
     for b, pid in sorted(((b, pid) for pid, b in pss.items()), reverse=True)[:8]:
         print(f"  {mib(b):6.0f} MiB  {' '.join(cmdlines[pid])[:100]}")
 
-    steps = [(e.get("Elapsed", 0), e["Package"].rsplit("/", 1)[-1], e["Test"], e["Action"], e["Seen"])
+    # When a test started (its last "run" or, for a parallel test, "cont"
+    # event): go test reports a parallel test's end only when all of its
+    # package's parallel tests have ended, so its end is its start plus its
+    # elapsed time, not when its result was seen.
+    began = {}
+    for e in events:
+        if e.get("Test") and e.get("Action") in ("run", "cont"):
+            began[(e["Package"], e["Test"])] = e["Seen"]
+    steps = [(e.get("Elapsed", 0), e["Package"].rsplit("/", 1)[-1], e["Test"], e["Action"],
+              began.get((e["Package"], e["Test"]), e["Seen"] - e.get("Elapsed", 0)))
              for e in events if e.get("Test") and e.get("Action") in ("pass", "fail", "skip")]
     packages = [(e.get("Elapsed", 0), e["Package"].rsplit("/", 1)[-1], e["Action"])
                 for e in events if not e.get("Test") and e.get("Action") in ("pass", "fail")]
     print("\npackages by wall time (they run in parallel):")
     for el, pkg, action in sorted(packages, reverse=True)[:6]:
         print(f"  {el:7.1f} s  {pkg} ({action})")
-    print("slowest tests and steps (seconds after the start when each ended):")
-    for el, pkg, test, action, ended in sorted(steps, reverse=True)[:25]:
-        print(f"  {el:7.1f} s  ended {ended:6.1f}  {pkg} {test}{'' if action == 'pass' else ' (' + action + ')'}")
+    print("slowest tests and steps (from when to when, seconds after the start):")
+    for el, pkg, test, action, start in sorted(steps, reverse=True)[:25]:
+        print(f"  {el:7.1f} s  {start:6.1f}-{start + el:6.1f}  {pkg} {test}{'' if action == 'pass' else ' (' + action + ')'}")
     report_failures(events)
     return proc.returncode
 
