@@ -36,6 +36,7 @@ exec ` + real + ` "$@"
 `,
 		"go": "echo 'stub go: synthesis reached' >&2; exit 1\n",
 	})
+	env = append(env, stubbedTools) // it stops at the synthesis, before any terraform: no turn
 	table := "phase-mirror-consent-store-staging"
 	// A copy, as a clone has it (no cdktf.out): in the working tree, after a
 	// user's `go run .`, restore.sh would reuse that synthesis and never reach

@@ -72,11 +72,12 @@ rm -rf cdktf.out && mkdir cdktf.out && cp -R "` + outdir + `/." cdktf.out/
 	return []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"), stubbedTools}, log
 }
 
-// stubbedTools marks the environment of a script run with stubTerraform's
-// stubs: it runs no terraform, and no synthesis unless the stub go must
-// make one, which then takes its turns itself; so runIn takes none for it. Sixteen
-// refusals of TestScriptsRefuseBadUse, 0.2 s of work, took 110 s of the whole
-// proof waiting for turns beside the drill's steps.
+// stubbedTools marks the environment of a script run with stubs (stubTerraform's,
+// or stubCommands' with a stub go): it runs no terraform, and no synthesis
+// unless the stub go must make one, which then takes its turns itself; so
+// runIn takes none for it. Sixteen refusals of TestScriptsRefuseBadUse, 0.2 s
+// of work, took 110 s of the whole proof waiting for turns beside the drill's
+// steps; the stale-synthesis and BSD-date tests' 25 runs, 100 s.
 const stubbedTools = "FP_CALIBRATION_TEST_STUBS=1"
 
 // calls reads a stub's log: one entry per terraform call.

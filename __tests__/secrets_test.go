@@ -30,6 +30,7 @@ func scanForSecrets(t *testing.T, what string, data []byte) {
 // TestNothingSecretIsPlanned scans every offline plan (the drill scans its
 // own plan and state).
 func TestNothingSecretIsPlanned(t *testing.T) {
+	concurrent(t) // waits for the offline plans (terraform)
 	for _, name := range offlineStacks() {
 		scanForSecrets(t, name+" plan JSON", []byte(offlinePlanJSON(t, name)))
 	}

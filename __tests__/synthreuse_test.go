@@ -27,7 +27,7 @@ for s in staging production state-bootstrap-staging state-bootstrap-production; 
   if [ "${2:-}" = -hcl ]; then mkdir -p "$3/stacks/$s" && echo "# $s" >"$3/stacks/$s/cdk.tf"; fi
 done
 `,
-	}), "FAIL_SYNTH=")
+	}), "FAIL_SYNTH=", stubbedTools) // no terraform, no synthesis: no turn
 	syntheses := func() []string { // one line per `go` call: its arguments
 		raw, _ := os.ReadFile(log)
 		return strings.FieldsFunc(string(raw), func(r rune) bool { return r == '\n' })

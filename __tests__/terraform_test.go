@@ -285,6 +285,7 @@ func offlineEnvironments() []string {
 // TestStacksValidateAndPlanOffline proves the stacks the drill does not apply
 // against the AWS provider's schema and its plan-time validation.
 func TestStacksValidateAndPlanOffline(t *testing.T) {
+	concurrent(t) // its subtests wait for the offline plans (terraform)
 	for _, name := range offlineStacks() {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel() // terraform only; jsii was closed by TestMain
@@ -377,6 +378,7 @@ func plannedPolicy(t *testing.T, stack, address string) map[string]any {
 // resources created by the same plan (role and key policies) are deferred to
 // apply, and the IAM simulator tests evaluate those from the JSON instead.
 func TestPolicyDocumentsEvaluate(t *testing.T) {
+	concurrent(t) // waits for the offline plans (terraform)
 	evaluated := 0
 	for _, name := range offlineStacks() {
 		s := stacks[name]
@@ -445,6 +447,7 @@ func canonicalPolicy(v any) any {
 // write-only value_wo, so the plan (and the state it would produce) carries no
 // value for it, neither the placeholder nor anything set out of band later.
 func TestTheNonceNeverReachesAPlan(t *testing.T) {
+	concurrent(t)                                // waits for the offline plans (terraform)
 	for _, name := range offlineEnvironments() { // the drill checks staging's plan and state
 		p := offlinePlan(t, name)
 		found := false

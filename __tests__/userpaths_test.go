@@ -62,11 +62,12 @@ func runIn(t *testing.T, dir, stdin string, env []string, name string, args ...s
 	// A script run with stubTerraform's stubs takes its turns in the stub go,
 	// in the locks' order, only when it must synthesize.
 	if !slices.Contains(env, stubbedTools) {
+		take := func() func() { return heavy.takeFor(urgent(t)) }
 		switch {
 		case synthlock.IsWide(name, args...):
-			defer synthlock.Wide(heavy.take)()
+			defer synthlock.Wide(take)()
 		case heavyCommand(name, args...):
-			defer heavy.take()()
+			defer take()()
 			if !synthlock.Synthesizes(name, args...) && synthlock.Crowded() {
 				cmd.Env = append(cmd.Env, childgc.Crowded...) // as terraformWith
 			}
@@ -129,53 +130,8 @@ func TestEveryNoAWSCommandOfTheReadmeWorksFromACleanClone(t *testing.T) {
 			t.Errorf("only %d files compared", n)
 		}
 	})
-	t.Run("npx cdktf synth", func(t *testing.T) {
-		out := mustRun(t, dir, nil, "npx", "--no-install", "cdktf", "synth")
-		// The cdktf CLI labels every line of its app's stderr [ERROR]: the
-		// program's notes reach it on stdout, and read as what they are.
-		if got := summaryLine(out); got != policySummary {
-			t.Errorf("cdktf synth: rules summary %q, want %q as from go run .", got, policySummary)
-		}
-		notes := 0
-		for _, line := range strings.Split(ansi.ReplaceAllString(out, ""), "\n") {
-			if strings.Contains(line, "warning: environments/") || strings.Contains(line, "policy: ") {
-				notes++
-				if strings.Contains(line, "[ERROR]") {
-					t.Errorf("cdktf synth shows a note as an error: %s", line)
-				}
-			}
-		}
-		if notes < 2 {
-			t.Errorf("cdktf synth showed %d notes, want the placeholder warnings and the rules' summary:\n%s", notes, out)
-		}
-		for _, name := range AllStackNames() {
-			if _, err := os.Stat(filepath.Join(stacksDir, name, "cdk.tf.json")); err != nil {
-				t.Errorf("%s: %v", name, err)
-			}
-		}
-	})
-	t.Run("npx cdktf synth --hcl", func(t *testing.T) {
-		out := mustRun(t, dir, nil, "npx", "--no-install", "cdktf", "synth", "--hcl")
-		// The rules ran on the same JSON, with the same checks, before the HCL was written.
-		if got := summaryLine(out); got != policySummary {
-			t.Errorf("synth --hcl: rules summary %q, want %q as from go run .", got, policySummary)
-		}
-		for _, name := range AllStackNames() {
-			hcl, err := os.ReadFile(filepath.Join(stacksDir, name, "cdk.tf"))
-			if err != nil {
-				t.Errorf("%s: no HCL: %v", name, err)
-				continue
-			}
-			if _, err := os.Stat(filepath.Join(stacksDir, name, "cdk.tf.json")); err == nil {
-				t.Errorf("%s: both cdk.tf and cdk.tf.json: terraform would read both", name)
-			}
-			if !strings.Contains(string(hcl), `required_version = ">= 1.11"`) {
-				t.Errorf("%s: the HCL's terraform block lacks required_version", name)
-			}
-		}
-	})
-	// validate.sh synthesizes JSON again (synth --hcl left HCL in cdktf.out)
-	// and checks its own HCL rendering; the next commands reuse both.
+	// validate.sh synthesizes again (JSON, and its own HCL rendering, which
+	// go run . does not write); the next commands reuse both.
 	reused := func(t *testing.T, out string) {
 		t.Helper()
 		if !strings.Contains(out, "not synthesized again") {
@@ -234,9 +190,59 @@ func TestEveryNoAWSCommandOfTheReadmeWorksFromACleanClone(t *testing.T) {
 			t.Errorf("bench.sh many: exit %d\n%s", code, out)
 		}
 	})
+	// The cdktf CLI's syntheses come last: each waits until no waiting apply
+	// of the drill runs (synthlock.Wide), and the commands above need not.
+	t.Run("npx cdktf synth", func(t *testing.T) {
+		out := mustRun(t, dir, nil, "npx", "--no-install", "cdktf", "synth")
+		// The cdktf CLI labels every line of its app's stderr [ERROR]: the
+		// program's notes reach it on stdout, and read as what they are.
+		if got := summaryLine(out); got != policySummary {
+			t.Errorf("cdktf synth: rules summary %q, want %q as from go run .", got, policySummary)
+		}
+		notes := 0
+		for _, line := range strings.Split(ansi.ReplaceAllString(out, ""), "\n") {
+			if strings.Contains(line, "warning: environments/") || strings.Contains(line, "policy: ") {
+				notes++
+				if strings.Contains(line, "[ERROR]") {
+					t.Errorf("cdktf synth shows a note as an error: %s", line)
+				}
+			}
+		}
+		if notes < 2 {
+			t.Errorf("cdktf synth showed %d notes, want the placeholder warnings and the rules' summary:\n%s", notes, out)
+		}
+		for _, name := range AllStackNames() {
+			if _, err := os.Stat(filepath.Join(stacksDir, name, "cdk.tf.json")); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+	})
+	t.Run("npx cdktf synth --hcl", func(t *testing.T) {
+		out := mustRun(t, dir, nil, "npx", "--no-install", "cdktf", "synth", "--hcl")
+		// The rules ran on the same JSON, with the same checks, before the HCL was written.
+		if got := summaryLine(out); got != policySummary {
+			t.Errorf("synth --hcl: rules summary %q, want %q as from go run .", got, policySummary)
+		}
+		for _, name := range AllStackNames() {
+			hcl, err := os.ReadFile(filepath.Join(stacksDir, name, "cdk.tf"))
+			if err != nil {
+				t.Errorf("%s: no HCL: %v", name, err)
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(stacksDir, name, "cdk.tf.json")); err == nil {
+				t.Errorf("%s: both cdk.tf and cdk.tf.json: terraform would read both", name)
+			}
+			if !strings.Contains(string(hcl), `required_version = ">= 1.11"`) {
+				t.Errorf("%s: the HCL's terraform block lacks required_version", name)
+			}
+		}
+	})
 	t.Run("scripts/plan.sh without credentials", func(t *testing.T) {
 		out, code := run(t, dir, noCredentials(t), "bash", "scripts/plan.sh", "staging")
-		reused(t, out) // update-locks.sh left the unchanged lock files as they were
+		// synth --hcl left HCL, not JSON, in cdktf.out: the script synthesizes again.
+		if strings.Contains(out, "not synthesized again") || summaryLine(out) != policySummary {
+			t.Errorf("plan.sh did not synthesize again after synth --hcl:\n%s", out)
+		}
 		last := lastLine(out)
 		if code == 0 || !strings.HasPrefix(last, "error: terraform plan of staging failed: ") || !strings.HasSuffix(last, "; no plan was written") {
 			t.Fatalf("exit %d, last line %q:\n%s", code, last, out)

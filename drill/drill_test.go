@@ -191,6 +191,12 @@ func (s *shell) with(env ...string) *shell {
 	return &shell{t: s.t, dir: s.dir, env: append(append([]string{}, s.env...), env...), beside: s.beside, waits: s.waits}
 }
 
+// stagingWaits is closed when staging's steps start a waiting apply of their
+// own (the adoption's), stagingWaited when it ends: meanwhile no staging step
+// runs beside the waiting applies, and the lifecycle rules' apply and
+// production's give their turns up.
+var stagingWaits, stagingWaited = make(chan struct{}), make(chan struct{})
+
 // waiting is the shell of a waiting apply (synthlock.Waiting).
 func (s *shell) waiting() *shell {
 	w := s.with(childgc.SmallHeap...)
@@ -213,7 +219,27 @@ func (s *shell) run(name string, args ...string) (string, int) {
 func (s *shell) exec(name string, args ...string) (string, int) {
 	loadsProvider := name == "terraform" && synthlock.LoadsProvider(args...) || name == "bash" // a script may
 	if s.beside && (loadsProvider || synthlock.Synthesizes(name, args...)) {
-		defer synthlock.Beside()() // taken before the synthesis lock, never after
+		release := sync.OnceFunc(synthlock.Beside()) // taken before the synthesis lock, never after
+		defer release()
+		if s.waits {
+			// A waiting apply beside staging's steps (production's) gives
+			// its turn up once staging's steps wait too (stagingWaits):
+			// three waiting applies and one turn beside them fit the memory
+			// budget; beside a staging step of its own, a turn would not.
+			done := make(chan struct{})
+			defer close(done)
+			go func() {
+				select {
+				case <-stagingWaits:
+					select {
+					case <-stagingWaited: // it has ended: keep the turn
+					default:
+						release()
+					}
+				case <-done:
+				}
+			}()
+		}
 	}
 	if s.waits {
 		defer synthlock.Waiting()()
