@@ -99,9 +99,7 @@ func heavyCommand(name string, args ...string) bool {
 // TestHeavySlotReleasesOnce: a release called twice (TestMain's, deferred and
 // called) frees the slot once, and the next taker gets it.
 func TestHeavySlotReleasesOnce(t *testing.T) {
-	saved := synthlock.BesidePath
-	synthlock.BesidePath = filepath.Join(t.TempDir(), "beside")
-	defer func() { synthlock.BesidePath = saved }()
+	privateTurns(t)
 	s := newSlot()
 	release := s.take()
 	got := make(chan struct{})
@@ -124,9 +122,7 @@ func TestHeavySlotReleasesOnce(t *testing.T) {
 // TestUrgentTakerGoesFirst: of the takers waiting for the slot, the urgent
 // one gets it first, though it came neither first nor last.
 func TestUrgentTakerGoesFirst(t *testing.T) {
-	saved := synthlock.BesidePath
-	synthlock.BesidePath = filepath.Join(t.TempDir(), "beside")
-	defer func() { synthlock.BesidePath = saved }()
+	privateTurns(t)
 	s := newSlot()
 	release := s.take()
 	const ordinary = 8
@@ -168,4 +164,12 @@ func TestUrgentTakerGoesFirst(t *testing.T) {
 	for i := 0; i < ordinary; i++ {
 		<-order
 	}
+}
+
+// privateTurns points the turns beside the drill's steps at a lock of the
+// test's own, so that the slot's tests wait for no other test's turn.
+func privateTurns(t *testing.T) {
+	saved := synthlock.BesidePath
+	synthlock.BesidePath = filepath.Join(t.TempDir(), "beside")
+	t.Cleanup(func() { synthlock.BesidePath = saved })
 }

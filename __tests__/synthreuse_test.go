@@ -79,4 +79,15 @@ done
 	}
 	step("validate.sh once it synthesizes again", env, 0, "run . -hcl", "scripts/validate.sh", "staging")
 	step("update-locks.sh with a fresh synthesis", env, 0, "", "scripts/update-locks.sh")
+	// `npx cdktf synth --hcl` leaves HCL and no JSON in cdktf.out.
+	for _, s := range []string{"staging", "production", "state-bootstrap-staging", "state-bootstrap-production"} {
+		stack := filepath.Join(dir, "cdktf.out", "stacks", s)
+		if err := os.Remove(filepath.Join(stack, "cdk.tf.json")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(stack, "cdk.tf"), []byte("# "+s+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step("validate.sh after npx cdktf synth --hcl", env, 0, "run . -hcl", "scripts/validate.sh", "staging")
 }

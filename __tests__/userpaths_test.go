@@ -190,33 +190,32 @@ func TestEveryNoAWSCommandOfTheReadmeWorksFromACleanClone(t *testing.T) {
 			t.Errorf("bench.sh many: exit %d\n%s", code, out)
 		}
 	})
-	// The cdktf CLI's syntheses come last: each waits until no waiting apply
-	// of the drill runs (synthlock.Wide), and the commands above need not.
-	t.Run("npx cdktf synth", func(t *testing.T) {
-		out := mustRun(t, dir, nil, "npx", "--no-install", "cdktf", "synth")
-		// The cdktf CLI labels every line of its app's stderr [ERROR]: the
-		// program's notes reach it on stdout, and read as what they are.
-		if got := summaryLine(out); got != policySummary {
-			t.Errorf("cdktf synth: rules summary %q, want %q as from go run .", got, policySummary)
+	t.Run("scripts/plan.sh without credentials", func(t *testing.T) {
+		out, code := run(t, dir, noCredentials(t), "bash", "scripts/plan.sh", "staging")
+		reused(t, out) // update-locks.sh left the unchanged lock files as they were
+		last := lastLine(out)
+		if code == 0 || !strings.HasPrefix(last, "error: terraform plan of staging failed: ") || !strings.HasSuffix(last, "; no plan was written") {
+			t.Fatalf("exit %d, last line %q:\n%s", code, last, out)
 		}
-		notes := 0
-		for _, line := range strings.Split(ansi.ReplaceAllString(out, ""), "\n") {
-			if strings.Contains(line, "warning: environments/") || strings.Contains(line, "policy: ") {
-				notes++
-				if strings.Contains(line, "[ERROR]") {
-					t.Errorf("cdktf synth shows a note as an error: %s", line)
-				}
-			}
+		if !strings.Contains(strings.ToLower(last), "credential") {
+			t.Errorf("the error does not say what is missing: %q", last)
 		}
-		if notes < 2 {
-			t.Errorf("cdktf synth showed %d notes, want the placeholder warnings and the rules' summary:\n%s", notes, out)
+		leftovers, _ := filepath.Glob(filepath.Join(dir, "plans", "*staging*"))
+		if hidden, _ := filepath.Glob(filepath.Join(dir, "plans", ".*")); len(hidden) > 0 {
+			leftovers = append(leftovers, hidden...)
 		}
-		for _, name := range AllStackNames() {
-			if _, err := os.Stat(filepath.Join(stacksDir, name, "cdk.tf.json")); err != nil {
-				t.Errorf("%s: %v", name, err)
-			}
+		if len(leftovers) > 0 {
+			t.Errorf("a failed plan left files behind: %v", leftovers)
+		}
+		// The next command a user types must not misread anything.
+		out, code = run(t, dir, nil, "bash", "scripts/apply.sh", "staging", "plans/staging.tfplan")
+		if code == 0 || lastLine(out) != "error: plan file 'plans/staging.tfplan' does not exist; make one with scripts/plan.sh staging" {
+			t.Errorf("apply.sh after a failed plan: exit %d\n%s", code, out)
 		}
 	})
+	// The cdktf CLI's syntheses come last: each waits until no waiting apply
+	// of the drill runs (synthlock.Wide), and the commands above need not.
+	// The HCL first: the JSON synthesis after it must replace it.
 	t.Run("npx cdktf synth --hcl", func(t *testing.T) {
 		out := mustRun(t, dir, nil, "npx", "--no-install", "cdktf", "synth", "--hcl")
 		// The rules ran on the same JSON, with the same checks, before the HCL was written.
@@ -237,30 +236,33 @@ func TestEveryNoAWSCommandOfTheReadmeWorksFromACleanClone(t *testing.T) {
 			}
 		}
 	})
-	t.Run("scripts/plan.sh without credentials", func(t *testing.T) {
-		out, code := run(t, dir, noCredentials(t), "bash", "scripts/plan.sh", "staging")
-		// synth --hcl left HCL, not JSON, in cdktf.out: the script synthesizes again.
-		if strings.Contains(out, "not synthesized again") || summaryLine(out) != policySummary {
-			t.Errorf("plan.sh did not synthesize again after synth --hcl:\n%s", out)
+	t.Run("npx cdktf synth", func(t *testing.T) {
+		out := mustRun(t, dir, nil, "npx", "--no-install", "cdktf", "synth")
+		// The cdktf CLI labels every line of its app's stderr [ERROR]: the
+		// program's notes reach it on stdout, and read as what they are.
+		if got := summaryLine(out); got != policySummary {
+			t.Errorf("cdktf synth: rules summary %q, want %q as from go run .", got, policySummary)
 		}
-		last := lastLine(out)
-		if code == 0 || !strings.HasPrefix(last, "error: terraform plan of staging failed: ") || !strings.HasSuffix(last, "; no plan was written") {
-			t.Fatalf("exit %d, last line %q:\n%s", code, last, out)
+		notes := 0
+		for _, line := range strings.Split(ansi.ReplaceAllString(out, ""), "\n") {
+			if strings.Contains(line, "warning: environments/") || strings.Contains(line, "policy: ") {
+				notes++
+				if strings.Contains(line, "[ERROR]") {
+					t.Errorf("cdktf synth shows a note as an error: %s", line)
+				}
+			}
 		}
-		if !strings.Contains(strings.ToLower(last), "credential") {
-			t.Errorf("the error does not say what is missing: %q", last)
+		if notes < 2 {
+			t.Errorf("cdktf synth showed %d notes, want the placeholder warnings and the rules' summary:\n%s", notes, out)
 		}
-		leftovers, _ := filepath.Glob(filepath.Join(dir, "plans", "*staging*"))
-		if hidden, _ := filepath.Glob(filepath.Join(dir, "plans", ".*")); len(hidden) > 0 {
-			leftovers = append(leftovers, hidden...)
-		}
-		if len(leftovers) > 0 {
-			t.Errorf("a failed plan left files behind: %v", leftovers)
-		}
-		// The next command a user types must not misread anything.
-		out, code = run(t, dir, nil, "bash", "scripts/apply.sh", "staging", "plans/staging.tfplan")
-		if code == 0 || lastLine(out) != "error: plan file 'plans/staging.tfplan' does not exist; make one with scripts/plan.sh staging" {
-			t.Errorf("apply.sh after a failed plan: exit %d\n%s", code, out)
+		// It replaced synth --hcl's HCL: terraform would read both.
+		for _, name := range AllStackNames() {
+			if _, err := os.Stat(filepath.Join(stacksDir, name, "cdk.tf.json")); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+			if _, err := os.Stat(filepath.Join(stacksDir, name, "cdk.tf")); err == nil {
+				t.Errorf("%s: the HCL of synth --hcl is still there beside the JSON", name)
+			}
 		}
 	})
 }
