@@ -93,12 +93,15 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 		}
 		// The concurrent tests mostly wait: for the heavy slot, or the
 		// clean clone's CLI syntheses for the drill's waiting applies. Four
-		// at once (not GOMAXPROCS) keep the slot busy meanwhile; a -parallel
-		// of the caller's wins.
+		// at once (not GOMAXPROCS) keep the slot busy meanwhile: the
+		// clean-clone test, the longest, from the start, and three others
+		// (concurrent); go test's own limit is lifted for that, unless a
+		// -parallel of the caller's is given.
+		others = make(chan struct{}, fullTierParallel-1)
 		parallelGiven := false
 		flag.Visit(func(f *flag.Flag) { parallelGiven = parallelGiven || f.Name == "test.parallel" })
 		if !parallelGiven {
-			if err := flag.Set("test.parallel", fmt.Sprint(fullTierParallel)); err != nil {
+			if err := flag.Set("test.parallel", "1000"); err != nil {
 				return 1, err
 			}
 		}
@@ -181,8 +184,19 @@ const fullTierParallel = 4
 
 // concurrent marks a test that spends its time in other processes (terraform,
 // Node's IAM simulator, shellcheck, scripts) and shares nothing it writes: it
-// runs beside the others, so both cores work in the inner loop.
-func concurrent(t *testing.T) { t.Parallel() }
+// runs beside the others, so both cores work in the inner loop. In the whole
+// proof, three such tests run at once beside the clean-clone test (others).
+func concurrent(t *testing.T) {
+	t.Parallel()
+	if others != nil {
+		others <- struct{}{}
+		t.Cleanup(func() { <-others })
+	}
+}
+
+// others holds a place for each concurrent test running beside the
+// clean-clone test in the whole proof (nil in the inner loop).
+var others chan struct{}
 
 // AllStackNames are all the stacks the App synthesizes: the environments'
 // and their state-bootstrap stacks.

@@ -105,7 +105,11 @@ func lastLine(out string) string {
 // order a new user would, and checks what each leaves behind.
 func TestEveryNoAWSCommandOfTheReadmeWorksFromACleanClone(t *testing.T) {
 	tier.Full(t, "every command on a clean clone: real syntheses, terraform init/validate/plan, trivy (minutes)")
-	concurrent(t) // its own clone; its CLI syntheses may wait for the drill's waiting applies (synthlock.Wide)
+	// Beside the others, from the start, without waiting for a place among
+	// them (concurrent): its own clone; the longest chain of this package,
+	// its heavy commands go first (slot.takeFor); its CLI syntheses may wait
+	// for the drill's waiting applies (synthlock.Wide).
+	t.Parallel()
 	dir := cleanClone(t)
 	stacksDir := filepath.Join(dir, "cdktf.out", "stacks")
 	var policySummary string // the rules' summary line of `go run .`

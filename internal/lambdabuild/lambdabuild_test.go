@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/phase-mirror/fp-calibration-infra/internal/synthlock"
 )
 
 func TestZipIsReproducibleAndExecutable(t *testing.T) {
@@ -65,6 +67,12 @@ func TestBuildIsReproducible(t *testing.T) {
 func TestAGoPatchReleaseOfTheMachineDoesNotMoveTheHash(t *testing.T) {
 	if testing.Short() {
 		t.Skip("full tier only (go test without -short): fetches and runs another Go release")
+	}
+	// Its three builds run beside the drill: staging's steps, the whole
+	// proof's critical path, get a core first (this process's later tests
+	// too run at the lower priority).
+	if err := synthlock.Yield(); err != nil {
+		t.Fatal(err)
 	}
 	const pkg = "github.com/phase-mirror/fp-calibration-infra/lambda/saltrotator"
 	pinned, err := moduleToolchain()
