@@ -77,7 +77,7 @@ rm -rf cdktf.out && mkdir cdktf.out && cp -R "` + outdir + `/." cdktf.out/
 // unless the stub go must make one, which then takes its turns itself; so
 // runIn takes none for it. Sixteen refusals of TestScriptsRefuseBadUse, 0.2 s
 // of work, took 110 s of the whole proof waiting for turns beside the drill's
-// steps; the stale-synthesis and BSD-date tests' 25 runs, 100 s.
+// steps; the stale-synthesis and BSD-date tests' 17 runs, 160-180 s.
 const stubbedTools = "FP_CALIBRATION_TEST_STUBS=1"
 
 // calls reads a stub's log: one entry per terraform call.
