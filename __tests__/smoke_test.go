@@ -41,13 +41,13 @@ case "$(basename "$0") $*" in
   *) echo "stub: unexpected call: $(basename "$0") $*" >&2; exit 3 ;;
 esac
 `
-	for _, name := range []string{"terraform", "aws"} {
+	for _, name := range []string{"terraform", "aws", "go"} { // go: any synthesis is unexpected
 		if err := os.WriteFile(filepath.Join(bin, name), []byte(stub), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// No terraform, and no synthesis (the tests write cdktf.out themselves,
-	// newer than every input): no turn (stubbedTools).
+	// newer than every input; the stub go fails any): no turn (stubbedTools).
 	return []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH"), stubbedTools}
 }
 

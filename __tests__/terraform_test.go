@@ -158,7 +158,12 @@ func perStack[T any](mu *sync.Mutex, m map[string]*once[T], stack string, comput
 		m[stack] = o
 	}
 	mu.Unlock()
-	o.Do(func() { o.val, o.err = compute() })
+	o.Do(func() {
+		// Kept if compute stops its test (t.Fatal): the others then fail too,
+		// instead of reading a zero result.
+		o.err = fmt.Errorf("%s: the test that computed this stopped (its failure says why)", stack)
+		o.val, o.err = compute()
+	})
 	return o.val, o.err
 }
 
@@ -285,10 +290,10 @@ func offlineEnvironments() []string {
 // TestStacksValidateAndPlanOffline proves the stacks the drill does not apply
 // against the AWS provider's schema and its plan-time validation.
 func TestStacksValidateAndPlanOffline(t *testing.T) {
-	concurrent(t) // its subtests wait for the offline plans (terraform)
+	t.Parallel() // its subtests take their places among the concurrent tests
 	for _, name := range offlineStacks() {
 		t.Run(name, func(t *testing.T) {
-			t.Parallel() // terraform only; jsii was closed by TestMain
+			concurrent(t) // terraform only; jsii was closed by TestMain
 			p := offlinePlan(t, name)
 			created := 0
 			for _, rc := range p.ResourceChanges {
@@ -313,7 +318,7 @@ func TestStacksValidateAndPlanOffline(t *testing.T) {
 // `terraform validate` cannot: a GSI whose key has no attribute definition.
 func TestPlanCatchesAGSIWithoutAttributeDefinition(t *testing.T) {
 	tier.Full(t, "a terraform plan of a broken copy of a stack")
-	t.Parallel() // terraform only
+	concurrent(t) // terraform only
 	stack := StackNames()[0]
 	broken := func(raw []byte) []byte {
 		var doc map[string]any
@@ -485,10 +490,10 @@ func TestTheNonceNeverReachesAPlan(t *testing.T) {
 // committed lock file (validatedFolderOf says where each is validated as a
 // root).
 func TestStacksValidateOffline(t *testing.T) {
-	concurrent(t)
+	t.Parallel() // its subtests take their places among the concurrent tests
 	for _, name := range AllStackNames() {
 		t.Run(name, func(t *testing.T) {
-			t.Parallel() // terraform only; jsii was closed by TestMain
+			concurrent(t) // terraform only; jsii was closed by TestMain
 			validatedFolderOf(t, name)
 		})
 	}

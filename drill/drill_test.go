@@ -208,6 +208,28 @@ func (s *shell) with(env ...string) *shell {
 // production's give their turns up.
 var stagingWaits, stagingWaited = make(chan struct{}), make(chan struct{})
 
+// stagingStartsWaiting and stagingEndsWaiting close them, once per test
+// binary (a second run of staging's drill, -count=2, finds them closed).
+var (
+	stagingStartsWaiting = sync.OnceFunc(func() { close(stagingWaits) })
+	stagingEndsWaiting   = sync.OnceFunc(func() { close(stagingWaited) })
+)
+
+// stagingWaiting tells whether staging's waiting apply runs now.
+func stagingWaiting() bool {
+	select {
+	case <-stagingWaited:
+		return false
+	default:
+	}
+	select {
+	case <-stagingWaits:
+		return true
+	default:
+		return false
+	}
+}
+
 // waiting is the shell of a waiting apply (synthlock.Waiting).
 func (s *shell) waiting() *shell {
 	w := s.with(childgc.SmallHeap...)
@@ -229,22 +251,21 @@ func (s *shell) run(name string, args ...string) (string, int) {
 // start has exit code -1 and its error as output.
 func (s *shell) exec(name string, args ...string) (string, int) {
 	loadsProvider := name == "terraform" && synthlock.LoadsProvider(args...) || name == "bash" // a script may
-	if s.beside && (loadsProvider || synthlock.Synthesizes(name, args...)) {
+	if s.beside && (loadsProvider || synthlock.Synthesizes(name, args...)) && !(s.waits && stagingWaiting()) {
 		release := sync.OnceFunc(synthlock.Beside()) // taken before the synthesis lock, never after
 		defer release()
 		if s.waits {
 			// A waiting apply beside staging's steps (production's) gives
-			// its turn up once staging's steps wait too (stagingWaits):
-			// three waiting applies and one turn beside them fit the memory
-			// budget; beside a staging step of its own, a turn would not.
+			// its turn up once staging's steps wait too (stagingWaits), and
+			// takes none while they do: three waiting applies and one turn
+			// beside them fit the memory budget; beside a staging step of
+			// its own, a turn would not.
 			done := make(chan struct{})
 			defer close(done)
 			go func() {
 				select {
 				case <-stagingWaits:
-					select {
-					case <-stagingWaited: // it has ended: keep the turn
-					default:
+					if stagingWaiting() { // not if it has ended already: keep the turn
 						release()
 					}
 				case <-done:

@@ -105,9 +105,11 @@ func TestDeployDrill(t *testing.T) {
 		// the tables' switch to it): a waiting apply, as the lifecycle
 		// rules' is; staging's next steps start after both.
 		close(lifecycle.calm)
-		close(stagingWaits)
-		out = recorded.waiting().must("bash", "scripts/apply.sh", staging.Name, "plans/"+staging.Name+".tfplan")
-		close(stagingWaited)
+		stagingStartsWaiting()
+		func() {
+			defer stagingEndsWaiting() // on a failed apply too
+			out = recorded.waiting().must("bash", "scripts/apply.sh", staging.Name, "plans/"+staging.Name+".tfplan")
+		}()
 		lifecycle.wait()
 		if !strings.Contains(out, fmt.Sprintf("Apply complete! Resources: %d imported, %d added, ", len(imports), n-len(imports))) {
 			t.Fatalf("apply.sh:\n%s", tail(out, 20))

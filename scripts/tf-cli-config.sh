@@ -2,9 +2,11 @@
 # Writes a Terraform CLI configuration that installs the AWS provider from the
 # local filesystem mirror when the machine has one (offline machines, CI), and
 # from the registry otherwise, through a plugin cache shared by every stack
-# folder; prints the file's path. (From an unpacked mirror, init links each
-# folder to the mirror itself: a plugin cache there would only add a copy and
-# a third hash of the 700 MB provider to every init, 0.5 s each.) Usage:
+# folder (and from a packed mirror of zip files, which init would otherwise
+# unpack into each folder); prints the file's path. (From an unpacked mirror,
+# init links each folder to the mirror itself: a plugin cache there would only
+# add a copy and a third hash of the 700 MB provider to every init, 0.5 s
+# each.) Usage:
 #   export TF_CLI_CONFIG_FILE="$(scripts/tf-cli-config.sh)"
 set -euo pipefail
 
@@ -14,9 +16,14 @@ dir="$root/.terraform-cli"
 mkdir -p "$dir"
 config="$dir/config.tfrc"
 
+aws="$mirror/registry.terraform.io/hashicorp/aws"
 {
   echo "disable_checkpoint = true"
-  if [ -d "$mirror/registry.terraform.io/hashicorp/aws" ]; then
+  if [ ! -d "$aws" ] || compgen -G "$aws/*.zip" >/dev/null; then
+    mkdir -p "$dir/plugin-cache"
+    echo "plugin_cache_dir = \"$dir/plugin-cache\""
+  fi
+  if [ -d "$aws" ]; then
     echo "provider_installation {"
     echo "  filesystem_mirror {"
     echo "    path    = \"$mirror\""
@@ -27,8 +34,6 @@ config="$dir/config.tfrc"
     echo "  }"
     echo "}"
   else
-    mkdir -p "$dir/plugin-cache"
-    echo "plugin_cache_dir = \"$dir/plugin-cache\""
     echo "provider_installation {"
     echo "  direct {}"
     echo "}"
