@@ -21,6 +21,7 @@ import (
 	"github.com/phase-mirror/fp-calibration-infra/internal/childgc"
 	"github.com/phase-mirror/fp-calibration-infra/internal/lambdabuild"
 	"github.com/phase-mirror/fp-calibration-infra/internal/synthlock"
+	"github.com/phase-mirror/fp-calibration-infra/internal/tier"
 )
 
 var (
@@ -98,12 +99,8 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 		// (concurrent); go test's own limit is lifted for that, unless a
 		// -parallel of the caller's is given.
 		others = make(chan struct{}, fullTierParallel-1)
-		parallelGiven := false
-		flag.Visit(func(f *flag.Flag) { parallelGiven = parallelGiven || f.Name == "test.parallel" })
-		if !parallelGiven {
-			if err := flag.Set("test.parallel", "1000"); err != nil {
-				return 1, err
-			}
+		if err := tier.Parallel(1000); err != nil {
+			return 1, err
 		}
 	}
 	dir, err := os.MkdirTemp("", "fp-calibration-synth-")

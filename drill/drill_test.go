@@ -68,12 +68,8 @@ func setUp(m *testing.M) (int, error) {
 	// the emulator's probes run at once: four tests, not GOMAXPROCS (two),
 	// which would hold a drill back while probes run; a -parallel of the
 	// caller's wins.
-	parallelGiven := false
-	flag.Visit(func(f *flag.Flag) { parallelGiven = parallelGiven || f.Name == "test.parallel" })
-	if !parallelGiven {
-		if err := flag.Set("test.parallel", "4"); err != nil {
-			return 1, err
-		}
+	if err := tier.Parallel(4); err != nil {
+		return 1, err
 	}
 	if work, err = os.MkdirTemp("", "fp-calibration-drill-"); err != nil {
 		return 1, err

@@ -104,7 +104,6 @@ func TestDeployDrill(t *testing.T) {
 		// The apply waits on the provider for about 50 s (the key's update,
 		// the tables' switch to it): a waiting apply, as the lifecycle
 		// rules' is; staging's next steps start after both.
-		close(lifecycle.calm)
 		stagingStartsWaiting()
 		func() {
 			defer stagingEndsWaiting() // on a failed apply too
@@ -392,9 +391,6 @@ func TestDeployDrill(t *testing.T) {
 // background is a command running beside the drill.
 type background struct {
 	done chan struct{}
-	// calm, of the lifecycle rules' apply: closed when staging's steps run
-	// a waiting apply of their own (the adoption's).
-	calm chan struct{}
 	out  string
 	code int
 }
@@ -450,7 +446,7 @@ func bootstrap(t *testing.T, sh *shell, project, boot string, lifecycle *backgro
 	if err := os.CopyFS(copyDir, os.DirFS(filepath.Join(project, "cdktf.out", "stacks", boot))); err != nil {
 		t.Fatal(err)
 	}
-	lifecycle.done, lifecycle.calm = make(chan struct{}), make(chan struct{})
+	lifecycle.done = make(chan struct{})
 	go func() {
 		defer close(lifecycle.done)
 		lifecycle.out, lifecycle.code = sh.waiting().exec("terraform", "-chdir="+copyDir, "apply", "-auto-approve", "-input=false", "-no-color")
@@ -461,7 +457,7 @@ func bootstrap(t *testing.T, sh *shell, project, boot string, lifecycle *backgro
 		// rules' apply waits (three processes with a provider at once).
 		release := synthlock.Beside()
 		select {
-		case <-lifecycle.calm:
+		case <-stagingWaits:
 		case <-lifecycle.done:
 		}
 		release()
