@@ -140,6 +140,7 @@ func TestLockTableOfTheBootstrap(t *testing.T) {
 // lock; the plan role only reads the state and its digest; neither can drop,
 // change or scan the lock table, or touch another table's items.
 func TestStateRolesInTheIAMSimulator(t *testing.T) {
+	light(t)
 	env := "staging"
 	e := envByName(t, env)
 	boot := remoteStacks[bootstrapOf(env)]

@@ -29,6 +29,7 @@ func programBinary(t *testing.T) string {
 			return
 		}
 		programPath = filepath.Join(dir, "synth")
+		defer heavy.take()() // its link: about 300 MiB
 		if out, err := exec.Command("go", "build", "-o", programPath, "..").CombinedOutput(); err != nil {
 			programErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -43,7 +44,10 @@ func programBinary(t *testing.T) string {
 // malformed settings files and flags: each run exits non-zero with one clear
 // line naming the field, and writes nothing.
 func TestBadInputEndToEnd(t *testing.T) {
-	concurrent(t)
+	// Light: the program refuses each input before it synthesizes; its one
+	// heavy step, the build, takes the heavy slot. Among the concurrent
+	// tests' places it once waited for one to the whole proof's end.
+	t.Parallel()
 	bin := programBinary(t)
 	shipped := map[string]map[string]any{}
 	for _, env := range StackNames() {

@@ -10,7 +10,7 @@ import (
 // environment key's policy (service stack) with @cloud-copilot/iam-simulate:
 // what a deploy needs is allowed, and the paths a review found are closed.
 func TestDeployAndPlanRolesInTheIAMSimulator(t *testing.T) {
-	concurrent(t)
+	light(t)
 	for _, env := range StackNames() {
 		e := envByName(t, env)
 		boot := stacks[bootstrapOf(env)]

@@ -123,7 +123,7 @@ func accessTargets(t *testing.T, env string) []target {
 // may act on and how, from the IAM simulator's verdicts on the probes of
 // accessTargets: docs/security.md shows it.
 func TestDiagramAccess(t *testing.T) {
-	concurrent(t)
+	light(t)
 	env := "production"
 	allowed := accessVerdicts(t, env)
 	want := map[string]string{ // a few verdicts the other tests prove too

@@ -190,7 +190,7 @@ var escalationAllowed = map[string]string{
 // key policy that applies, and fails on any allowed entry not in
 // escalationAllowed (and on any listed entry the policies no longer allow).
 func TestEscalationCatalogStaysInsideTheBound(t *testing.T) {
-	concurrent(t)
+	light(t)
 	for _, env := range StackNames() {
 		e := envByName(t, env)
 		boot := stacks[bootstrapOf(env)]

@@ -141,7 +141,7 @@ type simulation = iamsim.Simulation
 // calls the application makes are allowed, and calls a careless policy would
 // allow are denied.
 func TestIAMSimulator(t *testing.T) {
-	concurrent(t)
+	light(t)
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Fatal("node is not on PATH")
 	}
@@ -315,7 +315,7 @@ func trustSimulation(principal, action, roleArn, account string, trust map[strin
 // judges who may assume the Lambda roles: Lambda on behalf of this account
 // only.
 func TestLambdaTrustPoliciesInTheIAMSimulator(t *testing.T) {
-	concurrent(t)
+	light(t)
 	for _, env := range StackNames() {
 		s, account := stacks[bootstrapOf(env)], envByName(t, env).AccountID
 		other := "999999999999"
@@ -356,6 +356,7 @@ func TestLambdaTrustPoliciesInTheIAMSimulator(t *testing.T) {
 // whatever the subject. When this test fails, the simulator has learnt the
 // keys: move the GitHub trust cases to it and drop trustAllows.
 func TestSimulatorCannotJudgeGitHubTrust(t *testing.T) {
+	light(t)
 	env := StackNames()[0]
 	s, account := stacks[bootstrapOf(env)], envByName(t, env).AccountID
 	role := s.One(t, "aws_iam_role", "name", service.Names(envByName(t, env)).DeployRole())

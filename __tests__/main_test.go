@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"testing"
 
@@ -52,9 +53,13 @@ var (
 	unknownAlarmErr    error
 	// synthResult is what app.Synth reported.
 	synthResult app.Result
-	// runtimeNodeOptions is the NODE_OPTIONS jsii's Node runtime ran with.
-	runtimeNodeOptions string
-	runtimeNodeErr     error
+	// runtimeEnv is the NODE_OPTIONS and PATH jsii's Node runtime ran
+	// with, as read from the running process.
+	runtimeEnv    map[string]string
+	runtimeEnvErr error
+	// synthPath is the PATH every synthesis of TestMain ran with: a folder
+	// of exactly go and node (TestSynthesisNeedsNoTerraform).
+	synthPath string
 )
 
 func TestMain(m *testing.M) {
@@ -99,6 +104,7 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 		// (concurrent); go test's own limit is lifted for that, unless a
 		// -parallel of the caller's is given.
 		others = make(chan struct{}, fullTierParallel-1)
+		lightPlaces = make(chan struct{}, 2)
 		if err := tier.Parallel(1000); err != nil {
 			return 1, err
 		}
@@ -124,11 +130,17 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 	defer releaseTurn()
 	release := synthlock.Hold()
 	defer release()
-	lambdaCache := lambdabuild.DefaultCacheDir() // as go run . uses it
-	if synthResult, err = app.Synth(app.Options{Outdir: outdir, Locks: "../locks", LambdaCache: lambdaCache}, envs); err != nil {
+	restorePath, err := onlyGoAndNodeOnPath(dir)
+	if err != nil {
 		return 1, err
 	}
-	runtimeNodeOptions, runtimeNodeErr = jsiiNodeOptions()
+	// On an error too (restored again below, a no-op then).
+	defer restorePath()
+	lambdaCache := lambdabuild.DefaultCacheDir() // as go run . uses it
+	if synthResult, err = app.Synth(app.Options{Outdir: outdir, Locks: "../locks", LambdaCache: lambdaCache}, envs); err != nil {
+		return 1, fmt.Errorf("synthesis with only go and node on PATH: %w", err)
+	}
+	runtimeEnv, runtimeEnvErr = jsiiRuntimeEnv("NODE_OPTIONS", "PATH")
 	// The same environments with S3 remote state, for the backend tests;
 	// staging locks with the DynamoDB table and adopts the HCL version's
 	// resources (production keeps the defaults: lock file, no adoption).
@@ -145,7 +157,7 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 	}
 	remoteOutdir := filepath.Join(dir, "cdktf.out.remote")
 	if _, err = app.Synth(app.Options{Outdir: remoteOutdir, Locks: "../locks", LambdaCache: lambdaCache}, remote); err != nil {
-		return 1, err
+		return 1, fmt.Errorf("synthesis with only go and node on PATH: %w", err)
 	}
 	// Adopting an alarm the stack does not have: refused while composing.
 	unknownAlarm := remote[0]
@@ -157,6 +169,7 @@ func synthesizeAndRun(m *testing.M) (int, error) {
 	providerlessOutdir = filepath.Join(dir, "cdktf.out.providerless")
 	providerlessErr = synthCarelessTable(providerlessOutdir, "providerless-fixture", false)
 	jsii.Close()
+	restorePath()
 	release()
 	releaseTurn()
 
@@ -194,6 +207,34 @@ func concurrent(t *testing.T) {
 // others holds a place for each concurrent test running beside the
 // clean-clone test in the whole proof (nil in the inner loop).
 var others chan struct{}
+
+// light marks a test that runs no heavy command (the IAM simulator's Node,
+// stubs, python, shellcheck, actionlint: about 100 MiB at most): it runs
+// beside the others, not before them (in the sequential phase some held
+// the clean-clone test's start 7 s), and in the whole proof it takes one of
+// lightPlaces, not a place among the tests that wait for the heavy slot,
+// behind which light tests ran last (the whole proof's last 10 s).
+func light(t *testing.T) {
+	t.Parallel()
+	if lightPlaces != nil {
+		lightPlaces <- struct{}{}
+		t.Cleanup(func() { <-lightPlaces })
+		// What it starts from this goroutine runs at synthlock.Idle: the
+		// heavy command of the work beside the drill's steps, at Niceness,
+		// gets the core first (at the same priority as the light tests, two
+		// of production's commands held the clean-clone test's first one
+		// back 26 s, measured). The thread is never unlocked: it ends with
+		// the test.
+		runtime.LockOSThread()
+		if err := synthlock.YieldThread(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// lightPlaces holds a place for each light test running at once in the
+// whole proof (nil in the inner loop).
+var lightPlaces chan struct{}
 
 // AllStackNames are all the stacks the App synthesizes: the environments'
 // and their state-bootstrap stacks.

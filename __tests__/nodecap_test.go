@@ -20,21 +20,21 @@ func TestJSIIRuntimeRunsWithTheHeapCap(t *testing.T) {
 	if os.Getenv("JSII_RUNTIME") != "" {
 		t.Skip("JSII_RUNTIME runs the runtime through a shell of the caller's choice")
 	}
-	if runtimeNodeErr != nil {
-		t.Fatal(runtimeNodeErr)
+	if runtimeEnvErr != nil {
+		t.Fatal(runtimeEnvErr)
 	}
 	want := os.Getenv("NODE_OPTIONS") // childgc.Set's, or the caller's
 	if !strings.Contains(want, "--max-old-space-size") {
 		t.Fatalf("NODE_OPTIONS is %q: TestMain set no cap (childgc.NodeOptions is %q)", want, childgc.NodeOptions)
 	}
-	if runtimeNodeOptions != want {
-		t.Errorf("jsii's Node runtime ran with NODE_OPTIONS=%q, want %q", runtimeNodeOptions, want)
+	if got := runtimeEnv["NODE_OPTIONS"]; got != want {
+		t.Errorf("jsii's Node runtime ran with NODE_OPTIONS=%q, want %q", got, want)
 	}
 }
 
-// jsiiNodeOptions is the NODE_OPTIONS of this process's running jsii
-// runtime (Linux: read from /proc).
-func jsiiNodeOptions() (string, error) {
+// jsiiRuntimeEnv is the environment (the given variables, "" when unset)
+// of this process's running jsii runtime (Linux: read from /proc).
+func jsiiRuntimeEnv(keys ...string) (map[string]string, error) {
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	self := strconv.Itoa(os.Getpid())
 	for _, stat := range stats {
@@ -54,15 +54,20 @@ func jsiiNodeOptions() (string, error) {
 		}
 		environ, err := os.ReadFile(filepath.Join(dir, "environ"))
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		value := ""
+		values := map[string]string{}
+		for _, key := range keys {
+			values[key] = ""
+		}
 		for _, kv := range strings.Split(string(environ), "\x00") {
-			if v, ok := strings.CutPrefix(kv, "NODE_OPTIONS="); ok {
-				value = v
+			if key, value, ok := strings.Cut(kv, "="); ok {
+				if _, wanted := values[key]; wanted {
+					values[key] = value
+				}
 			}
 		}
-		return value, nil
+		return values, nil
 	}
-	return "", fmt.Errorf("no jsii runtime is a child of this process (pid %s)", self)
+	return nil, fmt.Errorf("no jsii runtime is a child of this process (pid %s)", self)
 }

@@ -1,77 +1,80 @@
 package tests
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strings"
+	"sync"
 	"testing"
-
-	"github.com/phase-mirror/fp-calibration-infra/internal/synthlock"
-	"github.com/phase-mirror/fp-calibration-infra/internal/tier"
 )
 
-// TestSynthesisNeedsNoTerraform: the program synthesizes every stack, moved
-// and import blocks included (staging adopts the HCL version), with only
-// `go` and `node` on PATH. cdktf's own validations ran `terraform version`
-// for each stack with such blocks and panicked without it; the app skips
-// them and checks the providers on the JSON instead (app/providers.go).
-func TestSynthesisNeedsNoTerraform(t *testing.T) {
-	tier.Full(t, "a whole synthesis in a process of its own (about 4 s and 850 MiB)")
-	concurrent(t)
-	bin := programBinary(t)
-	settings := t.TempDir()
-	for _, env := range StackNames() {
-		raw, err := os.ReadFile(filepath.Join("..", "environments", env+".json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if env == "staging" {
-			var m map[string]any
-			if err := json.Unmarshal(raw, &m); err != nil {
-				t.Fatal(err)
-			}
-			m["adopt"] = map[string]any{"enabled": true, "alarms": []string{adoptedAlarm(env)}}
-			if raw, err = json.Marshal(m); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := os.WriteFile(filepath.Join(settings, env+".json"), raw, 0o644); err != nil {
-			t.Fatal(err)
-		}
+// onlyGoAndNodeOnPath gives this process a PATH of exactly the two programs a
+// synthesis runs, go (the Lambda builds) and node (jsii's runtime), and no
+// TERRAFORM_BINARY_NAME (cdktf runs it instead of terraform when set), until
+// restore, which may be called more than once. TestMain's syntheses run under
+// it, in the jsii runtime they start (TestSynthesisNeedsNoTerraform).
+func onlyGoAndNodeOnPath(dir string) (restore func(), err error) {
+	path := filepath.Join(dir, "path-go-node")
+	if err := os.Mkdir(path, 0o755); err != nil {
+		return nil, err
 	}
-	// A PATH of exactly the two programs a synthesis runs.
-	path := t.TempDir()
 	for _, name := range []string{"go", "node"} {
 		resolved, err := exec.LookPath(name)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		if err := os.Symlink(resolved, filepath.Join(path, name)); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
-	out := filepath.Join(t.TempDir(), "cdktf.out")
-	cmd := exec.Command(bin, "-settings", settings, "-out", out, "-locks", "../locks")
-	// cdktf runs $TERRAFORM_BINARY_NAME instead of terraform when it is set.
-	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "TERRAFORM_BINARY_NAME=") }), "PATH="+path, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20", "CHECKPOINT_DISABLE=1")
-	defer heavy.take()()
-	defer synthlock.Hold()()
-	if got, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("synthesis with only go and node on PATH: %v\n%s", err, got)
+	oldPath := os.Getenv("PATH")
+	binary, hadBinary := os.LookupEnv("TERRAFORM_BINARY_NAME")
+	os.Setenv("PATH", path)
+	os.Unsetenv("TERRAFORM_BINARY_NAME")
+	synthPath = path
+	return sync.OnceFunc(func() {
+		os.Setenv("PATH", oldPath)
+		if hadBinary {
+			os.Setenv("TERRAFORM_BINARY_NAME", binary)
+		}
+	}), nil
+}
+
+// TestSynthesisNeedsNoTerraform: the program synthesizes every stack, moved
+// and import blocks included (staging adopting the HCL version), with only
+// `go` and `node` on PATH. cdktf's own validations ran `terraform version`
+// for each stack with such blocks and panicked without it; the app skips
+// them and checks the providers on the JSON instead (app/providers.go).
+// TestMain's syntheses are the proof: they ran with such a PATH (a failed
+// one stops the package with "synthesis with only go and node on PATH"), in
+// the jsii runtime read here; this test says what they covered. (It used to
+// run the built program once more, a whole synthesis: about 4 s of CPU and
+// 850 MiB.)
+func TestSynthesisNeedsNoTerraform(t *testing.T) {
+	if runtimeEnvErr != nil {
+		t.Fatal(runtimeEnvErr)
+	}
+	if got := runtimeEnv["PATH"]; got != synthPath || synthPath == "" {
+		t.Fatalf("jsii's Node runtime ran with PATH=%q, want the folder of go and node %q", got, synthPath)
+	}
+	entries, err := os.ReadDir(synthPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{}
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !slices.Equal(names, []string{"go", "node"}) {
+		t.Errorf("the syntheses' PATH held %v, want exactly go and node", names)
 	}
 	for _, name := range AllStackNames() {
-		s, err := LoadStack(filepath.Join(out, "stacks", name, "cdk.tf.json"))
-		if err != nil {
-			t.Fatal(err)
+		if len(stacks[name].Moved) == 0 {
+			t.Errorf("%s has no moved blocks: cdktf's check of them was not exercised", name)
 		}
-		if len(s.Moved) == 0 {
-			t.Errorf("%s has no moved blocks: this test would not see cdktf's check of them", name)
-		}
-		if name == "staging" && len(s.Imports) == 0 {
-			t.Errorf("staging has no import blocks: adoption was not on")
-		}
+	}
+	if len(remoteStacks["staging"].Imports) == 0 {
+		t.Errorf("staging with adoption on has no import blocks: cdktf's check of them was not exercised")
 	}
 }

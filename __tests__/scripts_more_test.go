@@ -25,7 +25,7 @@ func stubCommands(t *testing.T, scripts map[string]string) []string {
 // (macOS), which refuses GNU's -d: a `date` that refuses -d is first on PATH,
 // and a `go` that stops the script where it would synthesize, past the checks.
 func TestRestoreNeedsNoGNUDate(t *testing.T) {
-	concurrent(t)
+	light(t)
 	real, err := exec.LookPath("date")
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +72,7 @@ exec ` + real + ` "$@"
 // with progress, past the point where `aws dynamodb wait` would give up, and
 // stops at a status a restore does not pass through.
 func TestRestoreWaitsUntilTheTableIsActive(t *testing.T) {
-	concurrent(t)
+	light(t)
 	count := filepath.Join(t.TempDir(), "calls")
 	fakeAWS := func(statuses string) []string {
 		return stubCommands(t, map[string]string{"aws": `n=$(($(cat "` + count + `" 2>/dev/null || echo 0) + 1)); echo "$n" >"` + count + `"
@@ -97,7 +97,7 @@ echo "${statuses[$(( n <= ${#statuses[@]} ? n - 1 : ${#statuses[@]} - 1 ))]}"
 // package prints the table by command kind, what ran at the peak, and the
 // package's tests.
 func TestProfileReportsWhereTheTimeGoes(t *testing.T) {
-	concurrent(t)
+	light(t)
 	out, code := runIn(t, "..", "", nil, "python3", "scripts/bench/profile.py", "-count=1", "./constructs/names")
 	for _, want := range []string{"go test -count=1 ./constructs/names: exit 0", "command kind", "whole tree", "whole tree, PSS", "at the peak (", "at the PSS peak (", "names TestEachNameIsSpelledOnce"} {
 		if code != 0 || !strings.Contains(out, want) {
@@ -130,7 +130,7 @@ profile.report_failures([
 // without it would be wrong, not low): treepeak.py stops the command and
 // exits 2 at once; a process that has ended counts 0.
 func TestTreePeakRefusesAnUnreadablePeak(t *testing.T) {
-	concurrent(t)
+	light(t)
 	check := `
 import builtins, os, subprocess, sys
 sys.path.insert(0, "scripts/bench")
@@ -179,7 +179,7 @@ treepeak.require_pss()
 // child that holds 64 MiB of its own memory shows in both peaks, and the
 // PSS sum, which counts shared pages once, is never above the RSS sum.
 func TestTreePeakMeasuresTheWholeTree(t *testing.T) {
-	concurrent(t)
+	light(t)
 	result := filepath.Join(t.TempDir(), "peak")
 	hold := `python3 -c 'import time; b = bytearray(64 << 20); b[::4096] = b"x" * len(b[::4096]); time.sleep(1)'; exit 3`
 	out, code := runIn(t, "..", "", nil, "python3", "scripts/bench/treepeak.py", "--out", result, "bash", "-c", hold)

@@ -57,6 +57,7 @@ esac
 // rotation off), and exits 2 when it cannot check (no credentials). The
 // emulator confirms every e-mail subscription, so the drill cannot show these.
 func TestSmokeReportsPendingSubscriptionsAndItsExitCodes(t *testing.T) {
+	light(t)
 	dir := repoCopy(t)
 	// A synthesized stack newer than every input: smoke.sh does not synthesize.
 	stack := filepath.Join(dir, "cdktf.out", "stacks", "staging")
@@ -105,6 +106,7 @@ func TestSmokeReportsPendingSubscriptionsAndItsExitCodes(t *testing.T) {
 // folder once for its inputs: a second run does not run init again; a new
 // stack JSON (a synthesis), or a provider no longer in place, does.
 func TestScriptsInitializeOncePerConfiguration(t *testing.T) {
+	light(t)
 	dir := repoCopy(t)
 	stack := filepath.Join(dir, "cdktf.out", "stacks", "staging")
 	provider := filepath.Join(stack, ".terraform", "providers", "registry.terraform.io", "hashicorp", "aws", "5.100.0", "linux_amd64", "terraform-provider-aws_v5.100.0_x5")

@@ -307,6 +307,7 @@ func TestDeployRoleReachesEveryResourceOfItsEnvironmentOnly(t *testing.T) {
 // drops, are taken out of its copy of the trust policy and judged by
 // TestOnlyJobsOnMainAssumeTheCIRoles.
 func TestGitHubRefAndEnvironmentInTheIAMSimulator(t *testing.T) {
+	light(t)
 	for _, env := range StackNames() {
 		e := envByName(t, env)
 		s := stacks[bootstrapOf(env)]

@@ -60,8 +60,8 @@ func runIn(t *testing.T, dir, stdin string, env []string, name string, args ...s
 	cmd.Env = append(os.Environ(), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20", "CHECKPOINT_DISABLE=1")
 	cmd.Env = append(cmd.Env, env...)
 	// A script run with stubTerraform's stubs takes its turns in the stub go,
-	// in the locks' order, only when it must synthesize.
-	if !slices.Contains(env, stubbedTools) {
+	// in the locks' order, only when it must synthesize; a refusal takes none.
+	if !slices.Contains(env, stubbedTools) && !slices.Contains(env, refusal) {
 		take := func() func() { return heavy.takeFor(urgent(t)) }
 		switch {
 		case synthlock.IsWide(name, args...):
@@ -190,7 +190,7 @@ func TestEveryNoAWSCommandOfTheReadmeWorksFromACleanClone(t *testing.T) {
 		if code > 1 || !regexp.MustCompile(`(?m)^synthesis of all stacks / floor +[0-9.]+ x +budget +1\.20 x +(ok|OVER)$`).MatchString(out) {
 			t.Errorf("bench.sh: exit %d, no synthesis row:\n%s", code, out)
 		}
-		if out, code := run(t, dir, nil, "bash", "scripts/bench.sh", "many"); code != 2 || !strings.Contains(out, "error: runs 'many' is not a positive whole number") {
+		if out, code := run(t, dir, []string{refusal}, "bash", "scripts/bench.sh", "many"); code != 2 || !strings.Contains(out, "error: runs 'many' is not a positive whole number") {
 			t.Errorf("bench.sh many: exit %d\n%s", code, out)
 		}
 	})
@@ -212,7 +212,7 @@ func TestEveryNoAWSCommandOfTheReadmeWorksFromACleanClone(t *testing.T) {
 			t.Errorf("a failed plan left files behind: %v", leftovers)
 		}
 		// The next command a user types must not misread anything.
-		out, code = run(t, dir, nil, "bash", "scripts/apply.sh", "staging", "plans/staging.tfplan")
+		out, code = run(t, dir, []string{refusal}, "bash", "scripts/apply.sh", "staging", "plans/staging.tfplan")
 		if code == 0 || lastLine(out) != "error: plan file 'plans/staging.tfplan' does not exist; make one with scripts/plan.sh staging" {
 			t.Errorf("apply.sh after a failed plan: exit %d\n%s", code, out)
 		}

@@ -331,6 +331,16 @@ func (s *shell) mustTerraform(stack string, args ...string) string {
 	return out
 }
 
+// mustInit initializes a synthesized stack folder the way the scripts do
+// (terraform_init of scripts/lib/common.sh), which records what it was
+// initialized for: the next script on the same configuration then does not
+// init again (a second or more each; twice on staging's chain, measured).
+func (s *shell) mustInit(stack string) string {
+	s.t.Helper()
+	return s.must("bash", "-c", `source scripts/lib/common.sh && use_terraform_cli_config && terraform_init "$1"`,
+		"init", filepath.Join("cdktf.out", "stacks", stack))
+}
+
 // changes is the part of a plan's output that says what would change.
 func changes(plan string) string {
 	out := []string{}

@@ -37,6 +37,43 @@ func TestDeployDrill(t *testing.T) {
 			t.FailNow()
 		}
 	}
+	// stepBeside starts a step that runs beside the next ones (it shares
+	// nothing they change): join waits for it and stops the drill if it
+	// failed. The drill waits for each on every way out (a step run from
+	// another goroutine must end before the drill does).
+	var besides []func()
+	defer func() {
+		for _, wait := range besides {
+			wait()
+		}
+	}()
+	stepBeside := func(name string, fn func(t *testing.T)) (join func()) {
+		result := make(chan bool, 1)
+		go func() { result <- t.Run(name, fn) }()
+		passed := false
+		wait := sync.OnceFunc(func() { passed = <-result })
+		besides = append(besides, wait)
+		return func() {
+			if wait(); !passed {
+				t.FailNow()
+			}
+		}
+	}
+	// The bootstrap's settings, and its synthesis beside the HCL version's
+	// creation (3.7 s before it, measured), which reads no file of the
+	// project. The HCL version made the Lambda roles: the bootstrap, which
+	// owns them, imports them (adopt.lambda_roles).
+	editSettings(t, project, staging.Name, func(s map[string]any) {
+		s["state"] = map[string]any{"backend": "local", "lock": "dynamodb"}
+		s["adopt"] = map[string]any{"enabled": false, "lambda_roles": true}
+	})
+	bootSynth := &background{done: make(chan struct{})}
+	go func() {
+		defer close(bootSynth.done)
+		bootSynth.out, bootSynth.code = sh.exec("go", "run", ".")
+	}()
+	defer bootSynth.wait()
+
 	var hcl hclDeployment
 	step("the HCL version runs in the account, with data", func(t *testing.T) {
 		sh.t = t
@@ -48,12 +85,9 @@ func TestDeployDrill(t *testing.T) {
 	defer lifecycle.wait()
 	step("bootstrap the account with local state and a DynamoDB lock table", func(t *testing.T) {
 		sh.t = t
-		// The HCL version made the Lambda roles: the bootstrap, which owns
-		// them, imports them (adopt.lambda_roles).
-		editSettings(t, project, staging.Name, func(s map[string]any) {
-			s["state"] = map[string]any{"backend": "local", "lock": "dynamodb"}
-			s["adopt"] = map[string]any{"enabled": false, "lambda_roles": true}
-		})
+		if bootSynth.wait(); bootSynth.code != 0 {
+			t.Fatalf("go run . (the bootstrap's settings): exit %d\n%s", bootSynth.code, tail(bootSynth.out, 30))
+		}
 		bootOut = bootstrap(t, sh, project, boot, lifecycle)
 		if bootOut["state_lock_table_name"] != "terraform-locks-phase-mirror-"+staging.Name {
 			t.Fatalf("the bootstrap made no lock table: outputs %v", bootOut)
@@ -88,8 +122,8 @@ func TestDeployDrill(t *testing.T) {
 		rec.Take()
 		out := recorded.must("bash", "scripts/plan.sh", staging.Name)
 		want := fmt.Sprintf("Plan: %d to import, %d to add, ", len(imports), n-len(imports))
-		if !strings.Contains(out, want) || !strings.Contains(out, " 0 to destroy.") {
-			t.Fatalf("plan.sh: want %q... 0 to destroy:\n%s", want, tail(out, 20))
+		if !strings.Contains(out, want) || !strings.Contains(out, " 0 to destroy.") || strings.Contains(out, "WARNING") {
+			t.Fatalf("plan.sh: want %q... 0 to destroy, and no warning:\n%s", want, tail(out, 20))
 		}
 		t.Log(regexp.MustCompile(`Plan: .*`).FindString(out))
 		planJSON := sh.mustTerraform(staging.Name, "show", "-json", planFile)
@@ -141,24 +175,23 @@ func TestDeployDrill(t *testing.T) {
 			synth.out, synth.code = sh.exec("go", "run", ".")
 		}()
 		defer synth.wait()
-		// The runbook: every inline policy but this project's goes.
-		for _, role := range []string{"fp-ingestion", "calibration-query", "salt-rotator"} {
-			name := "phase-mirror-" + role + "-lambda-" + staging.Name
-			policies := strings.Fields(sh.must("aws", "iam", "list-role-policies", "--role-name", name, "--query", "PolicyNames", "--output", "text"))
-			if !slices.Contains(policies, "hcl-logs") || !slices.Contains(policies, "least-privilege") {
-				t.Fatalf("%s has the policies %v, want the HCL version's and this project's", name, policies)
-			}
-			for _, p := range policies {
-				if p != "least-privilege" {
-					sh.must("aws", "iam", "delete-role-policy", "--role-name", name, "--policy-name", p)
-				}
-			}
+		// The runbook: every inline policy but this project's goes. The
+		// roles' commands run at once (the runbook's are independent).
+		roles := []string{"fp-ingestion", "calibration-query", "salt-rotator"}
+		problems := make([]string, len(roles))
+		var cleaned sync.WaitGroup
+		for i, role := range roles {
+			cleaned.Go(func() { problems[i] = runbookCleanUp(sh, "phase-mirror-"+role+"-lambda-"+staging.Name) })
 		}
 		sh.must("aws", "cloudwatch", "delete-alarms", "--alarm-names", hcl.LegacyAlarm)
+		cleaned.Wait()
+		if p := strings.TrimSpace(strings.Join(problems, "\n")); p != "" {
+			t.Fatal(p)
+		}
 		if synth.wait(); synth.code != 0 {
 			t.Fatalf("go run . (adopt off): exit %d\n%s", synth.code, tail(synth.out, 30))
 		}
-		recorded.mustTerraform(staging.Name, "init", "-input=false", "-no-color", "-lockfile=readonly")
+		recorded.mustInit(staging.Name)
 		rec.Take()
 		out, code := recorded.terraform(staging.Name, "plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false")
 		if code != 0 {
@@ -167,7 +200,9 @@ func TestDeployDrill(t *testing.T) {
 		planCalls = rec.Take() // the plan role's calls
 	})
 
-	step("the deploy role allows every call of the deploy; the plan role every call of a plan and no change", func(t *testing.T) {
+	// The roles are judged beside the next steps, none of which changes a
+	// role, a policy or a key (the destroy does, and waits for it).
+	rolesJudged := stepBeside("the deploy role allows every call of the deploy; the plan role every call of a plan and no change", func(t *testing.T) {
 		checkRoles(t, deployCalls, planCalls, bootOut["state_kms_key_arn"])
 		// The operations the proxy answers for the emulator were made, and so
 		// judged: creates by the deploy, reads by the plan.
@@ -246,16 +281,39 @@ func TestDeployDrill(t *testing.T) {
 		bootPlan.done = make(chan struct{})
 		go func() {
 			defer close(bootPlan.done)
-			defer synthlock.Beside()() // a turn beside the steps (memory)
 			if out, code := sh.exec("terraform", "-chdir="+dir, "init", "-input=false", "-no-color", "-lockfile=readonly"); code != 0 {
 				bootPlan.out, bootPlan.code = "terraform init failed:\n"+out, code
 				return
 			}
+			defer synthlock.Beside()() // a turn beside the steps (memory); init needs none
 			bootPlan.out, bootPlan.code = sh.exec("terraform", "-chdir="+dir, "plan", "-detailed-exitcode", "-input=false", "-no-color")
 		}()
 		// The state bucket's TLS-only policy was applied (held by the proxy).
 		if policy := emu.fakes.BucketPolicy(bootOut["state_bucket_name"]); !strings.Contains(policy, "aws:SecureTransport") {
 			t.Errorf("the state bucket has no TLS-only policy: %q", policy)
+		}
+	})
+
+	// restore.sh runs beside drift.sh: it reads the consent table and makes a
+	// table outside the state; drift.sh plans and changes the block counter.
+	restored := stepBeside("restore.sh restores a table to a new name, with its rows", func(t *testing.T) {
+		rsh := sh.with()
+		rsh.t = t
+		consent := serviceOut["consent_table_name"]
+		at := time.Now().UTC().Add(-2 * time.Second).Format("2006-01-02T15:04:05Z")
+		out := rsh.must("bash", "scripts/restore.sh", staging.Name, consent, at)
+		target := consent + "-restored-" + strings.NewReplacer("-", "", ":", "").Replace(at)
+		if !strings.Contains(out, "restore: "+target+" is ACTIVE") {
+			t.Fatalf("restore.sh:\n%s", out)
+		}
+		if !hasRow(t, target, hcl.keyOf(consent)) {
+			t.Errorf("the restored table %s lacks the row %v", target, hcl.keyOf(consent))
+		}
+		if _, code := rsh.run("bash", "scripts/restore.sh", staging.Name, "phase-mirror-consent-store-production", at); code == 0 {
+			t.Error("restore.sh restored a table of another environment")
+		}
+		if _, err := dynamodb.NewFromConfig(awsConfig(t)).DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(target)}); err != nil {
+			t.Errorf("delete-table %s: %v", target, err)
 		}
 	})
 
@@ -286,25 +344,7 @@ func TestDeployDrill(t *testing.T) {
 		drift(0)
 	})
 
-	step("restore.sh restores a table to a new name, with its rows", func(t *testing.T) {
-		sh.t = t
-		consent := serviceOut["consent_table_name"]
-		at := time.Now().UTC().Add(-2 * time.Second).Format("2006-01-02T15:04:05Z")
-		out := sh.must("bash", "scripts/restore.sh", staging.Name, consent, at)
-		target := consent + "-restored-" + strings.NewReplacer("-", "", ":", "").Replace(at)
-		if !strings.Contains(out, "restore: "+target+" is ACTIVE") {
-			t.Fatalf("restore.sh:\n%s", out)
-		}
-		if !hasRow(t, target, hcl.keyOf(consent)) {
-			t.Errorf("the restored table %s lacks the row %v", target, hcl.keyOf(consent))
-		}
-		if _, code := sh.run("bash", "scripts/restore.sh", staging.Name, "phase-mirror-consent-store-production", at); code == 0 {
-			t.Error("restore.sh restored a table of another environment")
-		}
-		if _, err := dynamodb.NewFromConfig(awsConfig(t)).DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(target)}); err != nil {
-			t.Errorf("delete-table %s: %v", target, err)
-		}
-	})
+	restored()
 
 	var nonce string // set out of band by the next step
 	step("no secret reaches the state", func(t *testing.T) {
@@ -323,7 +363,7 @@ func TestDeployDrill(t *testing.T) {
 		// A synthesis starts the stack folder afresh: init reads the new
 		// backend settings, and the state object has not moved.
 		sh.must("go", "run", ".")
-		sh.mustTerraform(staging.Name, "init", "-input=false", "-no-color", "-lockfile=readonly")
+		sh.mustInit(staging.Name)
 		lockRace(t, sh, serviceTargets)
 	})
 
@@ -356,11 +396,13 @@ func TestDeployDrill(t *testing.T) {
 		}
 	})
 
+	rolesJudged()
 	step("destroy staging the README's way: plan.sh -destroy, apply.sh", func(t *testing.T) {
 		sh.t = t
 		out := sh.must("bash", "scripts/plan.sh", staging.Name, "-destroy")
-		if !strings.Contains(out, fmt.Sprintf("Plan: 0 to add, 0 to change, %d to destroy.", len(serviceTargets))) {
-			t.Fatalf("plan.sh -destroy:\n%s", tail(out, 20))
+		if !strings.Contains(out, fmt.Sprintf("Plan: 0 to add, 0 to change, %d to destroy.", len(serviceTargets))) ||
+			!strings.Contains(out, fmt.Sprintf("plan: %s: WARNING: %d resource(s) would be destroyed or replaced;", staging.Name, len(serviceTargets))) {
+			t.Fatalf("plan.sh -destroy (the plan and plan.sh's warning):\n%s", tail(out, 20))
 		}
 		out = sh.must("bash", "scripts/apply.sh", staging.Name, "plans/"+staging.Name+".tfplan")
 		// Terraform words the end of a saved destroy plan's apply either way.
@@ -388,6 +430,29 @@ func TestDeployDrill(t *testing.T) {
 	})
 }
 
+// runbookCleanUp deletes every inline policy of a Lambda role but this
+// project's, with the runbook's commands, and says what went wrong ("" when
+// nothing did).
+func runbookCleanUp(sh *shell, role string) string {
+	out, code := sh.exec("aws", "iam", "list-role-policies", "--role-name", role, "--query", "PolicyNames", "--output", "text")
+	if code != 0 {
+		return fmt.Sprintf("aws iam list-role-policies %s: exit %d\n%s", role, code, out)
+	}
+	policies := strings.Fields(out)
+	if !slices.Contains(policies, "hcl-logs") || !slices.Contains(policies, "least-privilege") {
+		return fmt.Sprintf("%s has the policies %v, want the HCL version's and this project's", role, policies)
+	}
+	for _, p := range policies {
+		if p == "least-privilege" {
+			continue
+		}
+		if out, code := sh.exec("aws", "iam", "delete-role-policy", "--role-name", role, "--policy-name", p); code != 0 {
+			return fmt.Sprintf("aws iam delete-role-policy %s %s: exit %d\n%s", role, p, code, out)
+		}
+	}
+	return ""
+}
+
 // background is a command running beside the drill.
 type background struct {
 	done chan struct{}
@@ -401,16 +466,15 @@ func (b *background) wait() {
 	}
 }
 
-// bootstrap applies the state-bootstrap stack in two parts: everything but
-// the state bucket's lifecycle rules, then the whole stack, which adds those
-// rules, whose creation the AWS provider waits about a minute on (its
-// steady-state check), and writes the outputs, in the background. That part
-// runs in a copy of the stack folder, three levels below the project like
-// the original, so the relative state path holds while later syntheses
-// replace cdktf.out. It returns the outputs as the state holds them after
-// the first part.
+// bootstrap applies the state-bootstrap stack, as synthesized already, in
+// two parts: everything but the state bucket's lifecycle rules, then the
+// whole stack, which adds those rules, whose creation the AWS provider waits
+// about a minute on (its steady-state check), and writes the outputs, in the
+// background. That part runs in a copy of the stack folder, three levels
+// below the project like the original, so the relative state path holds
+// while later syntheses replace cdktf.out. It returns the outputs as the
+// state holds them after the first part.
 func bootstrap(t *testing.T, sh *shell, project, boot string, lifecycle *background) map[string]string {
-	sh.must("go", "run", ".")
 	tg, n := targets(t, project, boot)
 	first := []string{}
 	for _, target := range tg {

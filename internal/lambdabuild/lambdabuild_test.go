@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/phase-mirror/fp-calibration-infra/internal/synthlock"
@@ -37,15 +38,39 @@ func TestZipIsReproducibleAndExecutable(t *testing.T) {
 	}
 }
 
+// thisMachine is a package as this machine's Go builds it, once per test
+// binary: the first test that needs it builds it, the next reuses its hash
+// and size (the build, a cross-compile and a link, costs about a second of
+// CPU; its ZipPath was in the first test's folder and is gone).
+var thisMachine struct {
+	sync.Mutex
+	built map[string]Package
+}
+
+func builtOnThisMachine(t *testing.T, pkg string) Package {
+	t.Helper()
+	thisMachine.Lock()
+	defer thisMachine.Unlock()
+	if p, ok := thisMachine.built[pkg]; ok {
+		return p
+	}
+	p, err := Build(pkg, t.TempDir(), "rotator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if thisMachine.built == nil {
+		thisMachine.built = map[string]Package{}
+	}
+	thisMachine.built[pkg] = p
+	return p
+}
+
 func TestBuildIsReproducible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("cross-compiles the rotation Lambda")
 	}
 	const pkg = "github.com/phase-mirror/fp-calibration-infra/lambda/saltrotator"
-	first, err := Build(pkg, t.TempDir(), "rotator")
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := builtOnThisMachine(t, pkg)
 	second, err := Build(pkg, t.TempDir(), "rotator")
 	if err != nil {
 		t.Fatal(err)
@@ -94,10 +119,7 @@ func TestAGoPatchReleaseOfTheMachineDoesNotMoveTheHash(t *testing.T) {
 			t.Fatalf("fetching %s from the module proxy: %v", other, err)
 		}
 	}
-	reference, err := Build(pkg, t.TempDir(), "rotator") // on this machine's Go
-	if err != nil {
-		t.Fatal(err)
-	}
+	reference := builtOnThisMachine(t, pkg)
 	t.Setenv("PATH", filepath.Join(otherRoot, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
 
 	onOther, err := Build(pkg, t.TempDir(), "rotator")

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -305,6 +306,41 @@ func TestYield(t *testing.T) {
 	}
 	if threads < 2 || children != 1 {
 		t.Errorf("the child reported %d threads and %d children, want several and one:\n%s", threads, children, out)
+	}
+}
+
+// TestYieldThread: a process started from the yielded thread runs at Idle;
+// one started from another thread keeps the process's priority.
+func TestYieldThread(t *testing.T) {
+	own := nice(t, os.Getpid())
+	started := func(yield bool) int {
+		got := make(chan int, 1)
+		go func() {
+			if yield {
+				runtime.LockOSThread() // never unlocked: the thread ends here
+				if err := YieldThread(); err != nil {
+					t.Error(err)
+					got <- -1
+					return
+				}
+			}
+			cmd := exec.Command("sleep", "30")
+			if err := cmd.Start(); err != nil {
+				t.Error(err)
+				got <- -1
+				return
+			}
+			defer cmd.Wait()
+			defer cmd.Process.Kill()
+			got <- nice(t, cmd.Process.Pid)
+		}()
+		return <-got
+	}
+	if got := started(true); got != max(Idle, own) {
+		t.Errorf("started from the yielded thread: nice %d, want %d", got, max(Idle, own))
+	}
+	if got := started(false); got != own {
+		t.Errorf("started from another thread: nice %d, want the process's %d", got, own)
 	}
 }
 
