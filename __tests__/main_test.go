@@ -209,7 +209,7 @@ func concurrent(t *testing.T) {
 var others chan struct{}
 
 // light marks a test that runs no heavy command (the IAM simulator's Node,
-// stubs, python, shellcheck, actionlint: about 100 MiB at most): it runs
+// stubs, python, shellcheck: about 100 MiB at most): it runs
 // beside the others, not before them (in the sequential phase some held
 // the clean-clone test's start 7 s), and in the whole proof it takes one of
 // lightPlaces, not a place among the tests that wait for the heavy slot,

@@ -179,7 +179,7 @@ treepeak.require_pss()
 // child that holds 64 MiB of its own memory shows in both peaks, and the
 // PSS sum, which counts shared pages once, is never above the RSS sum.
 func TestTreePeakMeasuresTheWholeTree(t *testing.T) {
-	light(t)
+	concurrent(t) // its sampler must catch a 1 s hold: not at nice 19 (light)
 	result := filepath.Join(t.TempDir(), "peak")
 	hold := `python3 -c 'import time; b = bytearray(64 << 20); b[::4096] = b"x" * len(b[::4096]); time.sleep(1)'; exit 3`
 	out, code := runIn(t, "..", "", nil, "python3", "scripts/bench/treepeak.py", "--out", result, "bash", "-c", hold)

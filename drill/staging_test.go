@@ -183,6 +183,7 @@ func TestDeployDrill(t *testing.T) {
 		for i, role := range roles {
 			cleaned.Go(func() { problems[i] = runbookCleanUp(sh, "phase-mirror-"+role+"-lambda-"+staging.Name) })
 		}
+		defer cleaned.Wait() // on a failed delete-alarms too
 		sh.must("aws", "cloudwatch", "delete-alarms", "--alarm-names", hcl.LegacyAlarm)
 		cleaned.Wait()
 		if p := strings.TrimSpace(strings.Join(problems, "\n")); p != "" {
@@ -296,8 +297,8 @@ func TestDeployDrill(t *testing.T) {
 
 	// restore.sh runs beside drift.sh: it reads the consent table and makes a
 	// table outside the state; drift.sh plans and changes the block counter.
+	rsh := sh.with() // its own shell: the steps beside set sh.t
 	restored := stepBeside("restore.sh restores a table to a new name, with its rows", func(t *testing.T) {
-		rsh := sh.with()
 		rsh.t = t
 		consent := serviceOut["consent_table_name"]
 		at := time.Now().UTC().Add(-2 * time.Second).Format("2006-01-02T15:04:05Z")

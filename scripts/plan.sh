@@ -45,7 +45,12 @@ echo
 echo "plan: $env: ${summary:-see $plan.txt}"
 # Terraform's summary counts each object the plan deletes or replaces once in
 # "N to destroy" (read from the text, not from a `show -json` of the plan: that
-# is one more run of terraform, about 2 s, with the provider's check).
+# is one more run of terraform, about 2 s, with the provider's check). Without
+# a summary (flags such as -json change the output) the plan itself is read.
 deletes="$(printf '%s\n' "$summary" | sed -nE 's/.* ([0-9]+) to destroy[.,].*/\1/p')"
+if [ -z "$summary" ]; then
+  command -v jq >/dev/null 2>&1 || die "jq is needed to count the deletions of a plan without a summary (apt-get install jq); the plan was written: $plan"
+  deletes="$(terraform -chdir="$dir" show -json "$plan" | jq '[.resource_changes[]? | select(.change.actions | index("delete"))] | length')"
+fi
 [ "${deletes:-0}" -eq 0 ] || echo "plan: $env: WARNING: $deletes resource(s) would be destroyed or replaced; review them before applying"
 echo "plan: apply exactly this plan with: scripts/apply.sh $env $plan"

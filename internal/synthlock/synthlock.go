@@ -190,14 +190,6 @@ func YieldProcess(pid int) error {
 // it runs on what the rest leaves (a weight of 15 against Niceness's 110).
 const Idle = 19
 
-// YieldThread gives the calling thread Idle (Linux: the priority is per
-// thread, and a process started from it inherits it). The caller locks its
-// goroutine to the thread first (runtime.LockOSThread) and never unlocks
-// it, so the thread ends with the goroutine.
-func YieldThread() error {
-	return syscall.Setpriority(syscall.PRIO_PROCESS, syscall.Gettid(), Idle)
-}
-
 // IsWide reports whether a command the tests run is one that Wide is for:
 // the cdktf CLI's synth.
 func IsWide(name string, args ...string) bool {

@@ -310,37 +310,49 @@ func TestYield(t *testing.T) {
 }
 
 // TestYieldThread: a process started from the yielded thread runs at Idle;
-// one started from another thread keeps the process's priority.
+// one started from another thread keeps the process's priority. It runs in
+// a child (the test binary again): the yielded thread may be the process's
+// main one, which Go keeps (wedged) when its goroutine ends, with Idle.
 func TestYieldThread(t *testing.T) {
-	own := nice(t, os.Getpid())
-	started := func(yield bool) int {
-		got := make(chan int, 1)
-		go func() {
-			if yield {
-				runtime.LockOSThread() // never unlocked: the thread ends here
-				if err := YieldThread(); err != nil {
-					t.Error(err)
-					got <- -1
+	if os.Getenv("SYNTHLOCK_YIELD_THREAD_CHILD") == "1" {
+		started := func(yield bool) {
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				runtime.LockOSThread()
+				if yield {
+					if err := YieldThread(); err != nil { // never unlocked: the thread ends with this goroutine
+						fmt.Println("error:", err)
+						return
+					}
+				} else {
+					defer runtime.UnlockOSThread()
+				}
+				cmd := exec.Command("sleep", "30")
+				if err := cmd.Start(); err != nil {
+					fmt.Println("error:", err)
 					return
 				}
-			}
-			cmd := exec.Command("sleep", "30")
-			if err := cmd.Start(); err != nil {
-				t.Error(err)
-				got <- -1
-				return
-			}
-			defer cmd.Wait()
-			defer cmd.Process.Kill()
-			got <- nice(t, cmd.Process.Pid)
-		}()
-		return <-got
+				fmt.Println(yield, nice(t, cmd.Process.Pid))
+				cmd.Process.Kill()
+				cmd.Wait()
+			}()
+			<-done
+		}
+		started(true)
+		started(false)
+		os.Exit(0)
 	}
-	if got := started(true); got != max(Idle, own) {
-		t.Errorf("started from the yielded thread: nice %d, want %d", got, max(Idle, own))
+	cmd := exec.Command(os.Args[0], "-test.run=^TestYieldThread$")
+	cmd.Env = append(os.Environ(), "SYNTHLOCK_YIELD_THREAD_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the child: %v\n%s", err, out)
 	}
-	if got := started(false); got != own {
-		t.Errorf("started from another thread: nice %d, want the process's %d", got, own)
+	own := nice(t, os.Getpid())
+	want := fmt.Sprintf("true %d\nfalse %d", max(Idle, own), own)
+	if got := strings.TrimSpace(string(out)); got != want {
+		t.Errorf("the niceness of a process started from the yielded thread, then from another:\n%s\nwant\n%s", got, want)
 	}
 }
 
