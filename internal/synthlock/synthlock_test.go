@@ -284,15 +284,10 @@ func TestYield(t *testing.T) {
 		cmd.Wait()
 		os.Exit(0)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestYield$")
-	cmd.Env = append(os.Environ(), "SYNTHLOCK_YIELD_CHILD=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("the yielding child: %v\n%s", err, out)
-	}
+	out := inChild(t, "TestYield", "SYNTHLOCK_YIELD_CHILD")
 	want := strconv.Itoa(max(Niceness, nice(t, os.Getpid()))) // the tests may run at a lower priority themselves
 	threads, children := 0, 0
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		kind, value, _ := strings.Cut(line, " ")
 		if value != want {
 			t.Errorf("%s has nice %s, want %s", kind, value, want)
@@ -343,17 +338,25 @@ func TestYieldThread(t *testing.T) {
 		started(false)
 		os.Exit(0)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestYieldThread$")
-	cmd.Env = append(os.Environ(), "SYNTHLOCK_YIELD_THREAD_CHILD=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("the child: %v\n%s", err, out)
-	}
+	out := inChild(t, "TestYieldThread", "SYNTHLOCK_YIELD_THREAD_CHILD")
 	own := nice(t, os.Getpid())
 	want := fmt.Sprintf("true %d\nfalse %d", max(Idle, own), own)
-	if got := strings.TrimSpace(string(out)); got != want {
+	if got := strings.TrimSpace(out); got != want {
 		t.Errorf("the niceness of a process started from the yielded thread, then from another:\n%s\nwant\n%s", got, want)
 	}
+}
+
+// inChild runs test again in a child process (this test binary) with
+// env=1 set, which makes it the child's part, and returns its output.
+func inChild(t *testing.T, test, env string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$")
+	cmd.Env = append(os.Environ(), env+"=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the child of %s: %v\n%s", test, err, out)
+	}
+	return string(out)
 }
 
 // TestCrowded: crowded while a waiting apply or a Wide command runs, and
