@@ -199,3 +199,51 @@ func TestTreePeakMeasuresTheWholeTree(t *testing.T) {
 		t.Errorf("treepeak.py: %.2f s, RSS %d KiB, PSS %d KiB: want >= 1 s, PSS >= 64 MiB (the child's own), RSS >= PSS", seconds, rss, pss)
 	}
 }
+
+// TestCLIConfigSurvivesScriptsAtOnce: scripts of one checkout run at once
+// (the drill runs restore.sh beside drift.sh) and each writes the Terraform CLI
+// config: every writer succeeds, the config is whole, and no temp file is left.
+// (With one shared temp name, a writer's rename found the file already moved:
+// "mv: cannot stat '.terraform-cli/config.tfrc.tmp'".)
+func TestCLIConfigSurvivesScriptsAtOnce(t *testing.T) {
+	light(t)
+	dir := t.TempDir()
+	script := filepath.Join(dir, "scripts", "tf-cli-config.sh")
+	raw, err := os.ReadFile("../scripts/tf-cli-config.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(script, raw, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const writers = 24
+	cmds := make([]*exec.Cmd, writers)
+	outs := make([]strings.Builder, writers)
+	for i := range cmds {
+		cmds[i] = exec.Command("bash", script)
+		cmds[i].Stdout, cmds[i].Stderr = &outs[i], &outs[i]
+		if err := cmds[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := filepath.Join(dir, ".terraform-cli", "config.tfrc")
+	for i, cmd := range cmds {
+		if err := cmd.Wait(); err != nil || strings.TrimSpace(outs[i].String()) != want {
+			t.Errorf("writer %d of %d: %v, printed:\n%s", i+1, writers, err, outs[i].String())
+		}
+	}
+	config, err := os.ReadFile(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(config); !strings.HasPrefix(s, "disable_checkpoint = true\n") || !strings.HasSuffix(s, "}\n") || !strings.Contains(s, "provider_installation {") {
+		t.Errorf("config after %d writers is not whole:\n%s", writers, s)
+	}
+	left, err := filepath.Glob(want + "?*")
+	if err != nil || len(left) > 0 {
+		t.Errorf("temp files left beside the config: %v %v", left, err)
+	}
+}

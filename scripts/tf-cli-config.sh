@@ -15,6 +15,10 @@ mirror="${TF_PROVIDER_MIRROR:-/opt/tf-plugins}"
 dir="$root/.terraform-cli"
 mkdir -p "$dir"
 config="$dir/config.tfrc"
+# Scripts of one checkout may run at once (restore.sh beside drift.sh): each
+# writes a file of its own and renames it over the config, which is atomic.
+tmp="$(mktemp "$config.XXXXXX")"
+trap 'rm -f "$tmp"' EXIT
 
 aws="$mirror/registry.terraform.io/hashicorp/aws"
 {
@@ -38,6 +42,7 @@ aws="$mirror/registry.terraform.io/hashicorp/aws"
     echo "  direct {}"
     echo "}"
   fi
-} >"$config.tmp"
-mv "$config.tmp" "$config"
+} >"$tmp"
+chmod 644 "$tmp"
+mv "$tmp" "$config"
 echo "$config"
