@@ -207,18 +207,7 @@ func TestTreePeakMeasuresTheWholeTree(t *testing.T) {
 // "mv: cannot stat '.terraform-cli/config.tfrc.tmp'".)
 func TestCLIConfigSurvivesScriptsAtOnce(t *testing.T) {
 	light(t)
-	dir := t.TempDir()
-	script := filepath.Join(dir, "scripts", "tf-cli-config.sh")
-	raw, err := os.ReadFile("../scripts/tf-cli-config.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(script, raw, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir, script := cliConfigScript(t)
 	const writers = 24
 	cmds := make([]*exec.Cmd, writers)
 	outs := make([]strings.Builder, writers)
@@ -245,5 +234,53 @@ func TestCLIConfigSurvivesScriptsAtOnce(t *testing.T) {
 	left, err := filepath.Glob(want + "?*")
 	if err != nil || len(left) > 0 {
 		t.Errorf("temp files left beside the config: %v %v", left, err)
+	}
+}
+
+// cliConfigScript copies scripts/tf-cli-config.sh into a folder of its own,
+// where it writes its config; it returns the folder and the script.
+func cliConfigScript(t *testing.T) (dir, script string) {
+	t.Helper()
+	dir = t.TempDir()
+	script = filepath.Join(dir, "scripts", "tf-cli-config.sh")
+	raw, err := os.ReadFile("../scripts/tf-cli-config.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(script, raw, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir, script
+}
+
+// TestInitsTakeTurnsWithAPluginCache: on a machine without the provider
+// mirror (GitHub's runners) the CLI config has a plugin cache, and the
+// tests' terraform init commands take turns (initMu); with an unpacked
+// mirror it has none, and they need not.
+func TestInitsTakeTurnsWithAPluginCache(t *testing.T) {
+	light(t)
+	_, script := cliConfigScript(t)
+	unpacked := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(unpacked, "registry.terraform.io", "hashicorp", "aws", "5.100.0", "linux_amd64"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for mirror, want := range map[string]bool{filepath.Join(t.TempDir(), "none"): true, unpacked: false} {
+		cmd := exec.Command("bash", script)
+		cmd.Env = append(os.Environ(), "TF_PROVIDER_MIRROR="+mirror)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("tf-cli-config.sh with the mirror %s: %v", mirror, err)
+		}
+		path := strings.TrimSpace(string(out))
+		if got := usesPluginCache(path); got != want {
+			config, _ := os.ReadFile(path)
+			t.Errorf("mirror %s: usesPluginCache %v, want %v, of:\n%s", mirror, got, want, config)
+		}
+	}
+	if usesPluginCache(filepath.Join(t.TempDir(), "missing.tfrc")) {
+		t.Error("a missing config reads as one with a plugin cache")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -41,6 +42,21 @@ var (
 	cliConfig     string
 	cliConfigErr  error
 )
+
+// initMu holds the tests' terraform init commands to one at a time when
+// the CLI configuration has a plugin cache (a machine without the provider
+// mirror: GitHub's runners). Terraform unpacks a provider into the cache in
+// place, and an init beside it can take the half-written copy for a corrupt
+// one ("doesn't match any of the checksums recorded in the dependency lock
+// file": hashicorp/terraform#31964).
+var initMu sync.Mutex
+
+// usesPluginCache tells whether the Terraform CLI configuration at path
+// sets plugin_cache_dir.
+func usesPluginCache(path string) bool {
+	raw, err := os.ReadFile(path)
+	return err == nil && regexp.MustCompile(`(?m)^\s*plugin_cache_dir\s*=`).Match(raw)
+}
 
 // terraformEnv is the environment every terraform command of the tests runs with.
 func terraformEnv(t *testing.T) []string {
@@ -110,6 +126,10 @@ func terraformInTurn(t *testing.T, env []string, dir string, args ...string) (st
 	t.Helper()
 	cmd := exec.Command("terraform", append([]string{"-chdir=" + dir}, args...)...)
 	cmd.Env = append(terraformEnv(t), env...)
+	if len(args) > 0 && args[0] == "init" && usesPluginCache(cliConfig) {
+		initMu.Lock()
+		defer initMu.Unlock()
+	}
 	if synthlock.LoadsProvider(args...) && env == nil && synthlock.Crowded() { // a caller's heap wins
 		cmd.Env = append(cmd.Env, childgc.Crowded...)
 	}

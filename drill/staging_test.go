@@ -512,9 +512,10 @@ func bootstrap(t *testing.T, sh *shell, project, boot string, lifecycle *backgro
 		t.Fatal(err)
 	}
 	lifecycle.done = make(chan struct{})
+	waiting := sh.waiting() // made here: the steps go on setting sh.t
 	go func() {
 		defer close(lifecycle.done)
-		lifecycle.out, lifecycle.code = sh.waiting().exec("terraform", "-chdir="+copyDir, "apply", "-auto-approve", "-input=false", "-no-color")
+		lifecycle.out, lifecycle.code = waiting.exec("terraform", "-chdir="+copyDir, "apply", "-auto-approve", "-input=false", "-no-color")
 	}()
 	go func() {
 		// Until the adoption's apply, a waiting apply too, starts, staging's

@@ -11,7 +11,8 @@ import (
 )
 
 // skipped are what a clone does not have: version control, installed
-// dependencies, and everything the commands generate.
+// dependencies, and everything the commands generate (and __pycache__, at
+// any depth).
 var skipped = map[string]bool{".git": true, "node_modules": true, "cdktf.out": true, ".terraform-cli": true, ".bench": true, "plans": true}
 
 // Copy copies root's sources into a new temporary folder and returns it.
@@ -35,6 +36,12 @@ func Copy(t testing.TB, root string) string {
 			return nil
 		}
 		if d.IsDir() {
+			// Python's byte code, at any depth: a test that runs a script of
+			// scripts/bench writes it (through a temp file renamed in place)
+			// while another copies the tree.
+			if d.Name() == "__pycache__" {
+				return filepath.SkipDir
+			}
 			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
 		}
 		if d.Type()&os.ModeSymlink != 0 {
