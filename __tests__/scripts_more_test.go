@@ -256,11 +256,13 @@ func cliConfigScript(t *testing.T) (dir, script string) {
 	return dir, script
 }
 
-// TestInitsTakeTurnsWithAPluginCache: on a machine without the provider
-// mirror (GitHub's runners) the CLI config has a plugin cache, and the
-// tests' terraform init commands take turns (initMu); with an unpacked
-// mirror it has none, and they need not.
-func TestInitsTakeTurnsWithAPluginCache(t *testing.T) {
+// TestPluginCacheOnlyWithoutAMirror: on a machine without the provider
+// mirror (GitHub's runners) the CLI config has a plugin cache, which
+// usesPluginCache reads (the tests' terraform init commands then take turns:
+// initMu); with an unpacked mirror it has none. That the inits take turns
+// is not run here: this machine has the mirror and no registry to fill a
+// cache from.
+func TestPluginCacheOnlyWithoutAMirror(t *testing.T) {
 	light(t)
 	_, script := cliConfigScript(t)
 	unpacked := t.TempDir()

@@ -41,6 +41,8 @@ var (
 	cliConfigOnce sync.Once
 	cliConfig     string
 	cliConfigErr  error
+	// cliCache: the config has a plugin cache (initMu).
+	cliCache bool
 )
 
 // initMu holds the tests' terraform init commands to one at a time when
@@ -55,8 +57,10 @@ var initMu sync.Mutex
 // sets plugin_cache_dir.
 func usesPluginCache(path string) bool {
 	raw, err := os.ReadFile(path)
-	return err == nil && regexp.MustCompile(`(?m)^\s*plugin_cache_dir\s*=`).Match(raw)
+	return err == nil && pluginCacheDir.Match(raw)
 }
+
+var pluginCacheDir = regexp.MustCompile(`(?m)^\s*plugin_cache_dir\s*=`)
 
 // terraformEnv is the environment every terraform command of the tests runs with.
 func terraformEnv(t *testing.T) []string {
@@ -67,6 +71,7 @@ func terraformEnv(t *testing.T) []string {
 	cliConfigOnce.Do(func() {
 		out, err := exec.Command("../scripts/tf-cli-config.sh").Output()
 		cliConfig, cliConfigErr = strings.TrimSpace(string(out)), err
+		cliCache = err == nil && usesPluginCache(cliConfig)
 	})
 	if cliConfigErr != nil {
 		t.Fatalf("scripts/tf-cli-config.sh: %v", cliConfigErr)
@@ -126,7 +131,7 @@ func terraformInTurn(t *testing.T, env []string, dir string, args ...string) (st
 	t.Helper()
 	cmd := exec.Command("terraform", append([]string{"-chdir=" + dir}, args...)...)
 	cmd.Env = append(terraformEnv(t), env...)
-	if len(args) > 0 && args[0] == "init" && usesPluginCache(cliConfig) {
+	if len(args) > 0 && args[0] == "init" && cliCache {
 		initMu.Lock()
 		defer initMu.Unlock()
 	}

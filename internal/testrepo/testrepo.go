@@ -11,8 +11,8 @@ import (
 )
 
 // skipped are what a clone does not have: version control, installed
-// dependencies, and everything the commands generate (and __pycache__, at
-// any depth).
+// dependencies, and everything the commands generate (at the top; Copy also
+// leaves out __pycache__ at any depth).
 var skipped = map[string]bool{".git": true, "node_modules": true, "cdktf.out": true, ".terraform-cli": true, ".bench": true, "plans": true}
 
 // Copy copies root's sources into a new temporary folder and returns it.
